@@ -1,0 +1,52 @@
+# The two commands of the README: `make run` and `make test`. Everything else is their plumbing.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test install messages migrate seed lint bench makemessages clean
+
+$(STAMP): requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	@rm -f $(VENV)/.installed-*
+	@touch $(STAMP)
+
+install: $(STAMP)
+
+messages: install
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=staticfiles -v0
+
+migrate: install
+	$(PY) manage.py migrate --noinput -v1
+
+seed: migrate
+	$(PY) manage.py seed_demo
+
+run: messages seed
+	@echo "Serving on http://$(HOST)/ (Ctrl+C to stop)"
+	$(PY) manage.py runserver $(HOST)
+
+lint: install
+	$(BIN)/ruff check .
+
+test: messages lint
+	$(PY) manage.py makemigrations --check --dry-run -v1
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+bench: messages
+	$(PY) -m bench.run
+
+# For developers: refresh the .po files of the project and of each app.
+makemessages: install
+	$(PY) manage.py makemessages -l tg -l ru -l en --ignore=.venv --ignore='*/migrations/*' \
+	  --ignore=communities --ignore=households --ignore=associations --ignore=remittances \
+	  --ignore=projects --ignore=training --ignore=reports --ignore=tests --ignore=bench -v0
+	for app in communities households associations remittances projects training reports; do \
+	  mkdir -p $$app/locale && (cd $$app && ../$(PY) ../manage.py makemessages -l tg -l ru -l en -v0); done
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,25 @@
+"""Demo associations: one MHA per jamoat, with its treasurer's login."""
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+
+from associations.models import Association, TreasurerAssignment
+from communities.demo import slug
+from communities.models import Jamoat
+
+TREASURER_NAMES = ["Saodat", "Khurshed", "Nilufar", "Alisher", "Tahmina", "Behruz", "Manija", "Sharif",
+                   "Zulaikho", "Daler", "Rukhshona", "Komron", "Lola", "Sorbon", "Dilorom"]
+
+
+def seed(*, rng, password: str, stdout) -> None:
+    User = get_user_model()
+    for index, jamoat in enumerate(Jamoat.objects.order_by("id")):
+        association, _ = Association.objects.get_or_create(jamoat=jamoat, name=f"MHA {jamoat.name}", defaults={
+            "founded": date(2010, 1 + index % 12, 15), "status": Association.Status.ACTIVE})
+        user, created = User.objects.get_or_create(username=f"treasurer.{slug(jamoat.name)}", defaults={
+            "first_name": TREASURER_NAMES[index % len(TREASURER_NAMES)], "last_name": f"({association.name})"})
+        if created:
+            user.set_password(password)
+            user.save()
+        TreasurerAssignment.objects.get_or_create(user=user, association=association)

@@ -1,0 +1,116 @@
+"""Demo places and users: 15 programme jamoats in the Rasht valley and Khatlon."""
+
+from datetime import date
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from communities.models import District, Facility, Jamoat, Region, ResourceCentre, StaffAssignment, Village
+from mha_portal.scoping import OFFICER_GROUP
+
+# (code, English, Tajik, Russian)
+REGIONS = [
+    ("drs", "Rasht valley (DRS)", "Водии Рашт (НТЖ)", "Раштская долина (РРП)"),
+    ("khatlon", "Khatlon", "Хатлон", "Хатлонская область"),
+]
+
+# region code -> [(district, tg, ru, former names, [(jamoat, tg, ru)])]
+DISTRICTS = {
+    "drs": [
+        ("Rasht", "Рашт", "Раштский район", [], [
+            ("Askalon", "Асқалон", "Аскалон"),
+            ("Hijborak", "Ҳиҷборак", "Хиджборак"),
+            ("Hoit", "Ҳоит", "Хоит"),
+            ("Kalai Surkh", "Қалъаи Сурх", "Калаи Сурх"),
+            ("Navdi", "Навдӣ", "Навди"),
+            ("Tagoba", "Тагоба", "Тагоба"),
+            ("Yasman", "Ёсмон", "Ясман"),
+        ]),
+    ],
+    "khatlon": [
+        ("Hamadoni", "Ҳамадонӣ", "Хамадонийский район", [], [
+            ("Chubek", "Чубек", "Чубек"),
+            ("Dashtigulo", "Даштигуло", "Даштигуло"),
+            ("Panjob", "Панҷоб", "Панджоб"),
+        ]),
+        ("Jomi", "Ҷомӣ", "район Джоми", [], [
+            ("Dusti", "Дӯстӣ", "Дусти"),
+            ("Ittifoq", "Иттифоқ", "Иттифок"),
+        ]),
+        ("Rumi", "Румӣ", "Румийский район", [], [
+            ("Tugalan", "Тугалан", "Тугалан"),
+            ("Uzun", "Узун", "Узун"),
+            ("Navobod", "Навобод", "Навобод"),
+        ]),
+    ],
+}
+
+VILLAGE_NAMES = [
+    ("Dehqonobod", "Деҳқонобод", "Дехконобод"), ("Sarichashma", "Сарчашма", "Сарчашма"),
+    ("Obigarm", "Обигарм", "Обигарм"), ("Kalai Nav", "Қалъаи Нав", "Калаи Нав"),
+    ("Yangiobod", "Янгиобод", "Янгиобод"), ("Bogiston", "Боғистон", "Богистон"),
+    ("Chashmasor", "Чашмасор", "Чашмасор"), ("Sharora", "Шарора", "Шарора"),
+    ("Guliston", "Гулистон", "Гулистон"), ("Istiqlol", "Истиқлол", "Истиклол"),
+    ("Zarafshon", "Зарафшон", "Зарафшон"), ("Tojikobod", "Тоҷикобод", "Таджикабад"),
+    ("Navruz", "Наврӯз", "Навруз"), ("Somon", "Сомон", "Сомон"), ("Vahdat", "Ваҳдат", "Вахдат"),
+]
+
+STAFF_NAMES = ["Farrukh", "Zarina", "Mehrangez", "Dilshod", "Parvina", "Sino", "Nigina", "Rustam",
+               "Madina", "Bakhtiyor", "Gulnora", "Jamshed", "Shahnoza", "Umed", "Firuza"]
+
+
+def slug(name: str) -> str:
+    return name.lower().replace(" ", "-")
+
+
+def seed(*, rng, password: str, stdout) -> None:
+    User = get_user_model()
+    officers, _ = Group.objects.get_or_create(name=OFFICER_GROUP)
+
+    admin, created = User.objects.get_or_create(
+        username="admin", defaults={"first_name": "Portal", "last_name": "Administrator",
+                                    "is_superuser": True, "is_staff": True})
+    if created:
+        admin.set_password(password)
+        admin.save()
+    officer, created = User.objects.get_or_create(
+        username="officer", defaults={"first_name": "Aziza", "last_name": "Karimova (IOM)", "is_staff": True})
+    if created:
+        officer.set_password(password)
+        officer.save()
+    officer.groups.add(officers)
+
+    index = 0
+    for code, name, name_tg, name_ru in REGIONS:
+        region, _ = Region.objects.get_or_create(code=code, defaults={
+            "name": name, "name_tg": name_tg, "name_ru": name_ru})
+        for d_name, d_tg, d_ru, former, jamoats in DISTRICTS[code]:
+            district, _ = District.objects.get_or_create(region=region, name=d_name, defaults={
+                "name_tg": d_tg, "name_ru": d_ru, "former_names": former})
+            for j_name, j_tg, j_ru in jamoats:
+                jamoat, _ = Jamoat.objects.get_or_create(district=district, name=j_name, defaults={
+                    "name_tg": j_tg, "name_ru": j_ru})
+                _seed_jamoat(jamoat, index, rng, password)
+                index += 1
+
+
+def _seed_jamoat(jamoat: Jamoat, index: int, rng, password: str) -> None:
+    User = get_user_model()
+    # Each jamoat gets four villages from the list, chosen by position so reruns agree.
+    for offset in range(4):
+        v_name, v_tg, v_ru = VILLAGE_NAMES[(index * 4 + offset) % len(VILLAGE_NAMES)]
+        Village.objects.get_or_create(jamoat=jamoat, name=v_name, defaults={"name_tg": v_tg, "name_ru": v_ru})
+    centre, _ = ResourceCentre.objects.get_or_create(jamoat=jamoat, defaults={
+        "name": f"{jamoat.name} Jamoat Resource Centre", "opened": date(2009, 3, 1 + index),
+        "phone": f"+992 3{index:02d} 22 {rng.randint(10, 99)} {rng.randint(10, 99)}"})
+    for kind, installed in ((Facility.Kind.INTERNET_CAFE, date(2010, 1 + index % 12, 10)),
+                            (Facility.Kind.TELEPHONY, date(2010, 1 + index % 12, 20))):
+        Facility.objects.get_or_create(centre=centre, kind=kind, defaults={
+            "status": Facility.Status.OPERATIONAL if index % 7 else Facility.Status.OUT_OF_SERVICE,
+            "installed_on": installed})
+    staff, created = User.objects.get_or_create(username=f"staff.{slug(jamoat.name)}", defaults={
+        "first_name": STAFF_NAMES[index % len(STAFF_NAMES)], "last_name": f"({jamoat.name} JRC)"})
+    if created:
+        staff.set_password(password)
+        staff.save()
+    StaffAssignment.objects.get_or_create(user=staff, jamoat=jamoat)

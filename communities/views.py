@@ -1,0 +1,27 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from communities.models import Jamoat
+from communities.selectors import jamoat_list
+from mha_portal.scoping import get_visible_or_404
+
+
+@login_required
+def jamoat_list_view(request):
+    search = request.GET.get("q", "").strip()
+    page = Paginator(jamoat_list(user=request.user, search=search), 25).get_page(request.GET.get("page"))
+    return render(request, "communities/jamoat_list.html", {"page": page, "search": search})
+
+
+@login_required
+def jamoat_detail(request, pk: int):
+    queryset = Jamoat.objects.select_related("district__region", "resource_centre")
+    jamoat = get_visible_or_404(queryset, request.user, pk=pk)
+    centre = getattr(jamoat, "resource_centre", None)
+    return render(request, "communities/jamoat_detail.html", {
+        "jamoat": jamoat,
+        "centre": centre,
+        "facilities": centre.facilities.all() if centre else [],
+        "villages": jamoat.villages.all(),
+    })

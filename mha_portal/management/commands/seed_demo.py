@@ -1,0 +1,47 @@
+"""Build (or complete) the demo programme. Deterministic for a given --seed and idempotent:
+every app's seeder finds its rows by natural key and creates only what is missing."""
+
+import random
+from importlib import import_module
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+# In dependency order; an app without a demo module is skipped.
+SEEDERS = ["communities", "associations", "households", "remittances", "projects", "training", "reports"]
+
+DEMO_PASSWORD = "mha-demo-2026"
+
+
+class Command(BaseCommand):
+    help = "Create the demo programme: 15 jamoats, their people, money and results, and demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
+        parser.add_argument("--quiet-logins", action="store_true", help="Do not print the demo logins.")
+
+    def handle(self, *args, seed: int, quiet_logins: bool, **options):
+        for app_name in SEEDERS:
+            try:
+                module = import_module(f"{app_name}.demo")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{app_name}.demo":
+                    raise
+                continue
+            # Each app draws from its own generator so that adding data in one app does not
+            # change what another app generates.
+            rng = random.Random(f"{seed}:{app_name}")
+            with transaction.atomic():
+                module.seed(rng=rng, password=DEMO_PASSWORD, stdout=self.stdout)
+        if not quiet_logins:
+            self.print_logins()
+
+    def print_logins(self):
+        from django.contrib.auth import get_user_model
+
+        users = get_user_model().objects.filter(username__in=["admin", "officer", "staff.askalon",
+                                                               "treasurer.askalon", "staff.chubek"])
+        self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD}):"))
+        for user in users.order_by("username"):
+            self.stdout.write(f"  {user.username:<22} {user.get_full_name()}")
+        self.stdout.write("  (every jamoat has staff.<jamoat> and treasurer.<jamoat>, e.g. staff.hoit)\n")

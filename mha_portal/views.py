@@ -1,0 +1,100 @@
+"""Project-wide pages: home, health, and the change history of any scoped record."""
+
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from mha_portal.scoping import get_visible_or_404, scope_for
+
+
+@login_required
+def home(request):
+    scope = scope_for(request.user)
+    if scope.is_empty:
+        return render(request, "no_scope.html", status=200)
+    jamoats = apps.get_model("communities", "Jamoat").objects.visible_to(request.user).select_related(
+        "district__region"
+    )
+    return render(request, "home.html", {"jamoats": jamoats})
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return {"status": "ok", "engine": connection.vendor}
+    except Exception as exc:  # noqa: BLE001 - a health check reports every failure
+        return {"status": "error", "error": str(exc)}
+
+
+def _check_redis() -> dict:
+    if not settings.REDIS_URL:
+        return {"status": "not_configured"}
+    import redis
+
+    try:
+        redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2).ping()
+        return {"status": "ok"}
+    except Exception as exc:  # noqa: BLE001
+        return {"status": "error", "error": str(exc)}
+
+
+def _check_celery() -> dict:
+    if not settings.REDIS_URL:
+        return {"status": "in_process"}
+    from mha_portal.celery import app
+
+    try:
+        replies = app.control.inspect(timeout=1.0).ping() or {}
+    except Exception as exc:  # noqa: BLE001
+        return {"status": "error", "error": str(exc)}
+    if not replies:
+        return {"status": "error", "error": "no Celery worker answered"}
+    return {"status": "ok", "workers": sorted(replies)}
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    checks = {"database": _check_database(), "redis": _check_redis()}
+    # Asking for workers needs the broker; skip it when Redis is already known to be down.
+    if checks["redis"]["status"] == "error":
+        checks["celery"] = {"status": "error", "error": "broker unavailable"}
+    else:
+        checks["celery"] = _check_celery()
+    healthy = all(check["status"] != "error" for check in checks.values())
+    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks},
+                        status=200 if healthy else 503)
+
+
+@login_required
+def history(request, app_label: str, model_name: str, pk: int):
+    """Who changed what and when, for any record the user may see."""
+    try:
+        model = apps.get_model(app_label, model_name)
+    except LookupError:
+        raise Http404 from None
+    if not hasattr(model, "scope_rule") or not hasattr(model, "history"):
+        raise Http404
+    obj = get_visible_or_404(model, request.user, pk=pk)
+    records = obj.history.select_related("history_user").order_by("-history_date", "-history_id")
+    page = Paginator(records, 25).get_page(request.GET.get("page"))
+    rows = []
+    for record in page:
+        previous = record.prev_record
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous)
+            changes = [
+                {"field": model._meta.get_field(c.field).verbose_name, "old": c.old, "new": c.new}
+                for c in delta.changes
+            ]
+        rows.append({"record": record, "changes": changes})
+    return render(request, "history.html", {"object": obj, "page": page, "rows": rows,
+                                            "model_name": model._meta.verbose_name})
