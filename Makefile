@@ -42,11 +42,11 @@ bench: messages
 
 # For developers: refresh the .po files of the project and of each app.
 makemessages: install
-	$(PY) manage.py makemessages -l tg -l ru -l en --ignore=.venv --ignore='*/migrations/*' \
+	$(PY) manage.py makemessages --no-wrap -l tg -l ru -l en --ignore=.venv --ignore='*/migrations/*' \
 	  --ignore=communities --ignore=households --ignore=associations --ignore=remittances \
 	  --ignore=projects --ignore=training --ignore=reports --ignore=tests --ignore=bench -v0
 	for app in communities households associations remittances projects training reports; do \
-	  mkdir -p $$app/locale && (cd $$app && ../$(PY) ../manage.py makemessages -l tg -l ru -l en -v0); done
+	  mkdir -p $$app/locale && (cd $$app && ../$(PY) ../manage.py makemessages --no-wrap -l tg -l ru -l en -v0); done
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
