@@ -5,6 +5,7 @@ file (SSRF advisories fixed in WeasyPrint 68). Fonts are the DejaVu family insta
 machine, which carries the Tajik letters ҳ ҷ қ ғ ӣ ӯ and the rouble sign ₽.
 """
 
+import posixpath
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -26,7 +27,7 @@ class StaticOnlyURLFetcher(URLFetcher):
         if url.startswith("data:"):
             return super().fetch(url, headers)
         parts = urlsplit(url)
-        path = unquote(parts.path)
+        path = posixpath.normpath(unquote(parts.path))
         if parts.scheme != "file" or not path.startswith(STATIC_PREFIX):
             raise ValueError(f"Blocked resource in PDF: {url}")
         found = finders.find(path[len(STATIC_PREFIX):])

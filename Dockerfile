@@ -1,0 +1,20 @@
+# One image for web, worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_ENV=production
+RUN apt-get update && apt-get install -y --no-install-recommends \
+        gettext libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY . .
+# collectstatic and compilemessages need settings but no secrets.
+RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v0 \
+    && SECRET_KEY=build-only python manage.py compilemessages --ignore=.venv -v0
+
+RUN useradd --create-home portal && mkdir -p /app/media && chown portal /app/media
+USER portal
+EXPOSE 8000
+CMD ["gunicorn", "mha_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
