@@ -40,7 +40,7 @@ class Household(models.Model):
     objects = ScopedManager()
     # The associations app (issue 4) adds association="memberships__association_id" so that a
     # treasurer sees the member households of their MHA.
-    scope_rule = ScopeRule(jamoat="village__jamoat_id")
+    scope_rule = ScopeRule(jamoat="village__jamoat_id", association="memberships__association_id", distinct=True)
 
     class Meta:
         ordering = ["code"]
@@ -92,7 +92,8 @@ class Member(models.Model):
     phone = models.CharField(_("phone"), max_length=40, blank=True)
     history = HistoricalRecords()
     objects = ScopedManager()
-    scope_rule = ScopeRule(jamoat="household__village__jamoat_id")
+    scope_rule = ScopeRule(jamoat="household__village__jamoat_id",
+                           association="household__memberships__association_id", distinct=True)
 
     class Meta:
         ordering = ["household", "id"]
@@ -163,7 +164,8 @@ class MigrationEpisode(models.Model):
                                           default=Channel.MTO)
     history = HistoricalRecords()
     objects = ScopedManager()
-    scope_rule = ScopeRule(jamoat="member__household__village__jamoat_id")
+    scope_rule = ScopeRule(jamoat="member__household__village__jamoat_id",
+                           association="member__household__memberships__association_id", distinct=True)
 
     class Meta:
         ordering = ["member", "-departure_date"]

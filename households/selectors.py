@@ -1,0 +1,123 @@
+"""Reads of the household registry, always through the user's scope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from households.models import Household, Member, MigrationEpisode
+from households.translit import digits, fold
+
+SORTS = {
+    "code": ("code",),
+    "-code": ("-code",),
+    "head": ("head__last_name", "head__first_name", "code"),
+    "-head": ("-head__last_name", "-head__first_name", "-code"),
+    "village": ("village__name", "code"),
+    "-village": ("-village__name", "-code"),
+    "size": ("size", "code"),
+    "-size": ("-size", "code"),
+    "newest": ("-created_at", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class HouseholdFilters:
+    search: str = ""
+    village: int | None = None
+    abroad: bool | None = None
+    returned: bool | None = None
+    destination: str = ""
+    status: str = ""
+    sort: str = "code"
+
+
+def _open_trip(household_ref: str = "pk"):
+    return MigrationEpisode.objects.filter(member__household=OuterRef(household_ref), return_date__isnull=True)
+
+
+def _returned_member():
+    """A member whose last trip has ended: some trip with a return date and none still open."""
+    return Member.objects.filter(household=OuterRef("pk"), episodes__return_date__isnull=False).exclude(
+        episodes__return_date__isnull=True)
+
+
+def search_condition(search: str) -> Q:
+    """Every word must match a member's name (in either script), the code or a phone."""
+    condition = Q()
+    for word in search.split():
+        options = Q(search_text__contains=word.lower())
+        key = fold(word)
+        if key:
+            options |= Q(search_text__contains=key)
+        number = digits(word)
+        if len(number) >= 3:
+            options |= Q(search_text__contains=number)
+        condition &= options
+    return condition
+
+
+def with_derived(households: QuerySet[Household]) -> QuerySet[Household]:
+    return households.annotate(
+        size=Count("members", distinct=True),
+        abroad_now=Exists(_open_trip()),
+        has_returned=Exists(_returned_member()),
+    )
+
+
+def household_list(*, user, filters: HouseholdFilters = HouseholdFilters()) -> QuerySet[Household]:
+    households = Household.objects.visible_to(user).select_related("village__jamoat", "head")
+    if filters.search.strip():
+        households = households.filter(search_condition(filters.search))
+    if filters.village:
+        households = households.filter(village_id=filters.village)
+    if filters.status:
+        households = households.filter(status=filters.status)
+    if filters.destination:
+        households = households.filter(Exists(MigrationEpisode.objects.filter(
+            member__household=OuterRef("pk"), destination_country=filters.destination)))
+    if filters.abroad is not None:
+        households = households.filter(Exists(_open_trip()) if filters.abroad else ~Exists(_open_trip()))
+    if filters.returned is not None:
+        returned = Exists(_returned_member())
+        households = households.filter(returned if filters.returned else ~returned)
+    households = with_derived(households)
+    return households.order_by(*SORTS.get(filters.sort, SORTS["code"]))
+
+
+def household_detail_queryset() -> QuerySet[Household]:
+    """Everything the household page shows, in a fixed number of queries."""
+    episodes = MigrationEpisode.objects.order_by("-departure_date", "-id")
+    members = Member.objects.order_by("id").prefetch_related(
+        Prefetch("episodes", queryset=episodes))
+    return with_derived(Household.objects.select_related("village__jamoat__district", "head")).prefetch_related(
+        Prefetch("members", queryset=members))
+
+
+def member_status(member: Member) -> str:
+    """"abroad", "returned" or "" from the member's (prefetched, newest first) trips."""
+    trips = list(member.episodes.all())
+    if not trips:
+        return ""
+    if any(trip.return_date is None for trip in trips):
+        return "abroad"
+    return "returned"
+
+
+def possible_duplicates(*, user, village_id: int | None, head_last_name: str = "", head_first_name: str = "",
+                        phones: list[str] = (), exclude_pk: int | None = None) -> list[Household]:
+    """Households the user can see with the same head name in the same village, or a shared phone."""
+    condition = Q(pk__in=[])
+    if village_id and head_last_name and head_first_name:
+        condition |= Q(village_id=village_id, head__last_name__iexact=head_last_name.strip(),
+                       head__first_name__iexact=head_first_name.strip())
+    for phone in phones:
+        number = digits(phone or "")
+        if len(number) >= 6:
+            # The last nine digits: "+992 93 123 45 67" and "931234567" are the same phone.
+            condition |= Q(search_text__contains=number[-9:])
+    households = Household.objects.visible_to(user).filter(condition).select_related("village", "head")
+    if exclude_pk:
+        households = households.exclude(pk=exclude_pk)
+    return list(households.order_by("code")[:10])

@@ -1,0 +1,247 @@
+"""Writes to the household registry. Views, forms, the API and the importer only call these.
+
+Every write records who made it (for the history pages) and keeps `Household.search_text`
+in step with the members' names and phones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from communities.models import Village
+from households.models import Household, Member, MigrationEpisode
+from households.translit import digits, fold
+from mha_portal.scoping import can_write_in_jamoat
+
+HOUSEHOLD_FIELDS = ("village", "address", "phone", "notes", "status")
+MEMBER_FIELDS = ("last_name", "first_name", "patronymic", "sex", "birth_year", "relation", "education", "phone")
+EPISODE_FIELDS = ("destination_country", "destination_city", "sector", "departure_date", "return_date",
+                  "legal_status", "remittance_channel")
+
+
+def build_search_text(household: Household, members: Iterable[Member]) -> str:
+    """Lower-case Cyrillic names, their folded Latin key, and phone digits, one line each."""
+    parts = [household.code.lower()]
+    phones = [digits(household.phone)]
+    for member in members:
+        parts.append(member.full_name.lower())
+        parts.append(fold(member.full_name))
+        phones.append(digits(member.phone))
+    parts.extend(phone for phone in phones if phone)
+    return "\n".join(parts)
+
+
+def household_refresh_search_text(*, household_ids: Iterable[int]) -> None:
+    households = list(Household.objects.filter(pk__in=list(household_ids)).prefetch_related("members"))
+    for household in households:
+        household.search_text = build_search_text(household, household.members.all())
+    # search_text is excluded from history: refreshing it is not a change anyone made.
+    Household.objects.bulk_update(households, ["search_text"], batch_size=500)
+
+
+def next_household_code(village: Village) -> str:
+    prefix = f"HH{village.jamoat_id:03d}-"
+    existing = Household.objects.filter(code__startswith=prefix).values_list("code", flat=True)
+    numbers = [int(code[len(prefix):]) for code in existing if code[len(prefix):].isdigit()]
+    return f"{prefix}{max(numbers, default=0) + 1:05d}"
+
+
+def _check_writable_village(user, village: Village) -> None:
+    if not can_write_in_jamoat(user, village.jamoat_id):
+        raise PermissionDenied(_("You cannot register households in this jamoat."))
+
+
+def _save(instance, user) -> None:
+    instance.full_clean()
+    instance._history_user = user
+    instance.save()
+
+
+def _single_head(members: list[dict]) -> None:
+    heads = [m for m in members if m.get("relation") == Member.Relation.HEAD]
+    if len(heads) != 1:
+        raise ValidationError(_("Exactly one member must be the head of the household."))
+
+
+@transaction.atomic
+def household_create(*, user, village: Village, members: list[dict], address: str = "", phone: str = "",
+                     notes: str = "", status: str = Household.Status.ACTIVE, code: str = "") -> Household:
+    """A household and its members in one go; the member whose relation is "head" heads it."""
+    _check_writable_village(user, village)
+    if not members:
+        raise ValidationError(_("A household needs at least one member."))
+    _single_head(members)
+    household = Household(code=code.strip() or next_household_code(village), village=village,
+                          address=address, phone=phone, notes=notes, status=status)
+    _save(household, user)
+    for data in members:
+        member = _member_insert(user=user, household=household, fields=data)
+        if member.relation == Member.Relation.HEAD:
+            household.head = member
+    _save(household, user)
+    household_refresh_search_text(household_ids=[household.pk])
+    household.refresh_from_db()
+    return household
+
+
+@transaction.atomic
+def household_update(*, user, household: Household, members: list[dict] | None = None, **fields) -> Household:
+    """Change a household; `members` (each with "id" for existing ones) replaces their data.
+
+    Members are never deleted here: a person who left is recorded through the household's notes
+    and status, so that their trips and the ledger keep pointing at them.
+    """
+    unknown = set(fields) - set(HOUSEHOLD_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if "village" in fields and fields["village"].pk != household.village_id:
+        _check_writable_village(user, fields["village"])
+    for name, value in fields.items():
+        setattr(household, name, value)
+    if members is not None:
+        existing = {m.pk: m for m in household.members.all()}
+        final = {pk: m.relation for pk, m in existing.items()}
+        for index, data in enumerate(members):
+            key = data.get("id") or f"new-{index}"
+            final[key] = data.get("relation", final.get(key))
+        _single_head([{"relation": relation} for relation in final.values()])
+        head = None
+        # Demote before promoting, so that moving the head role never sees two heads at once.
+        ordered = sorted(members, key=lambda d: d.get("relation") == Member.Relation.HEAD)
+        for data in ordered:
+            data = dict(data)
+            member_id = data.pop("id", None)
+            if member_id:
+                if member_id not in existing:
+                    raise ValidationError(_("This person is not a member of the household."))
+                member = _member_apply(user=user, member=existing[member_id], fields=data)
+            else:
+                member = _member_insert(user=user, household=household, fields=data)
+            if member.relation == Member.Relation.HEAD:
+                head = member
+        if head is None:
+            head = next((m for m in existing.values() if m.relation == Member.Relation.HEAD), None)
+        household.head = head
+    _save(household, user)
+    household_refresh_search_text(household_ids=[household.pk])
+    household.refresh_from_db()
+    return household
+
+
+def _check_head_change(member: Member) -> None:
+    if member.relation != Member.Relation.HEAD:
+        return
+    others = Member.objects.filter(household_id=member.household_id, relation=Member.Relation.HEAD)
+    if member.pk:
+        others = others.exclude(pk=member.pk)
+    if others.exists():
+        raise ValidationError({"relation": _("This household already has a head.")})
+
+
+def _member_insert(*, user, household: Household, fields: dict) -> Member:
+    member = Member(household=household, **fields)
+    _check_head_change(member)
+    _save(member, user)
+    return member
+
+
+def _member_apply(*, user, member: Member, fields: dict) -> Member:
+    unknown = set(fields) - set(MEMBER_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    was_head = member.relation == Member.Relation.HEAD
+    for name, value in fields.items():
+        setattr(member, name, value)
+    _check_head_change(member)
+    _save(member, user)
+    if was_head and member.relation != Member.Relation.HEAD:
+        Household.objects.filter(pk=member.household_id, head=member).update(head=None)
+    return member
+
+
+@transaction.atomic
+def member_create(*, user, household: Household, **fields) -> Member:
+    member = _member_insert(user=user, household=household, fields=fields)
+    if member.relation == Member.Relation.HEAD and household.head_id is None and household.pk:
+        household.head = member
+        _save(household, user)
+    household_refresh_search_text(household_ids=[household.pk])
+    return member
+
+
+@transaction.atomic
+def member_update(*, user, member: Member, **fields) -> Member:
+    if "household" in fields and fields.pop("household").pk != member.household_id:
+        raise ValidationError({"household": _("A member cannot be moved to another household.")})
+    member = _member_apply(user=user, member=member, fields=fields)
+    household = member.household
+    if member.relation == Member.Relation.HEAD and household.head_id != member.pk:
+        household.head = member
+        _save(household, user)
+    household_refresh_search_text(household_ids=[member.household_id])
+    return member
+
+
+@transaction.atomic
+def household_set_head(*, user, household: Household, member: Member) -> Household:
+    """Make `member` the head. Refused when they belong to another household or head one."""
+    if member.household_id != household.pk:
+        headed = Household.objects.filter(head=member).first()
+        if headed is not None:
+            raise ValidationError({"head": _("This person is already the head of household %(code)s.")
+                                   % {"code": headed.code}})
+        raise ValidationError({"head": _("The head of household must be one of its members.")})
+    previous = household.head
+    if previous is not None and previous.pk != member.pk:
+        previous.relation = Member.Relation.OTHER
+        _save(previous, user)
+    member.relation = Member.Relation.HEAD
+    _save(member, user)
+    household.head = member
+    _save(household, user)
+    return household
+
+
+def _check_open_trip(episode: MigrationEpisode) -> None:
+    if episode.return_date is not None:
+        return
+    others = MigrationEpisode.objects.filter(member_id=episode.member_id, return_date__isnull=True)
+    if episode.pk:
+        others = others.exclude(pk=episode.pk)
+    if others.exists():
+        raise ValidationError({"return_date": _(
+            "This person is already abroad on another trip: mark their return first.")})
+
+
+@transaction.atomic
+def episode_create(*, user, member: Member, **fields) -> MigrationEpisode:
+    episode = MigrationEpisode(member=member, **fields)
+    _check_open_trip(episode)
+    _save(episode, user)
+    return episode
+
+
+@transaction.atomic
+def episode_update(*, user, episode: MigrationEpisode, **fields) -> MigrationEpisode:
+    if "member" in fields and fields.pop("member").pk != episode.member_id:
+        raise ValidationError({"member": _("A trip cannot be moved to another person.")})
+    unknown = set(fields) - set(EPISODE_FIELDS)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    for name, value in fields.items():
+        setattr(episode, name, value)
+    _check_open_trip(episode)
+    _save(episode, user)
+    return episode
+
+
+@transaction.atomic
+def episode_mark_return(*, user, episode: MigrationEpisode, return_date: date) -> MigrationEpisode:
+    if episode.return_date is not None:
+        raise ValidationError({"return_date": _("This trip has already ended.")})
+    return episode_update(user=user, episode=episode, return_date=return_date)
