@@ -1,0 +1,95 @@
+"""Amounts as people type them, and conversion with the dated rate table.
+
+django-money's exchange backends hold one undated rate per currency and fetch over the network,
+so the ledger keeps its own dated rates (ExchangeRate) and converts with them, once, at posting.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from remittances.models import CURRENCIES, ExchangeRate
+
+CURRENCY_CODES = [code for code, _label in CURRENCIES]
+RATE_WINDOW_DAYS = 7
+CENT = Decimal("0.01")
+MAX_AMOUNT = Decimal("999999999999.99")
+_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
+
+
+def parse_amount(text) -> Decimal:
+    """ "1 234,50", "1234.50", "1 234" (NBSP or thin space too) -> Decimal; refuses anything else.
+
+    Russian and Tajik users write a comma for the decimals and a space between thousands.
+    """
+    if isinstance(text, Decimal):
+        value = text
+    else:
+        cleaned = _SPACES.sub("", str(text or ""))
+        if cleaned.count(",") == 1 and "." not in cleaned:
+            cleaned = cleaned.replace(",", ".")
+        if not re.fullmatch(r"[+-]?\d+(\.\d{1,2})?", cleaned):
+            raise ValidationError(_("Enter an amount such as 1 234,50 (digits, with at most two decimals)."),
+                                  code="invalid_amount")
+        value = Decimal(cleaned)
+    try:
+        value = value.quantize(CENT)
+    except InvalidOperation:
+        raise ValidationError(_("The amount is too large."), code="invalid_amount") from None
+    if value <= 0:
+        raise ValidationError(_("The amount must be greater than zero."), code="amount_not_positive")
+    if value > MAX_AMOUNT:
+        raise ValidationError(_("The amount is too large."), code="invalid_amount")
+    return value
+
+
+def check_currency(code: str) -> str:
+    code = (code or "").strip().upper()
+    if code not in CURRENCY_CODES:
+        raise ValidationError(_("Unknown currency “%(code)s”: use one of %(codes)s.")
+                              % {"code": code, "codes": ", ".join(CURRENCY_CODES)}, code="unknown_currency")
+    return code
+
+
+@dataclass(frozen=True)
+class Conversion:
+    rate: Decimal
+    rate_date: date
+    rate_source: str
+    eur_rate: Decimal
+    tjs: Decimal
+    eur: Decimal
+
+
+def rate_on(currency: str, on: date) -> ExchangeRate:
+    """The approved rate of `on`, or the latest earlier one within 7 days; else a clear refusal."""
+    rate = (ExchangeRate.objects.filter(currency=currency, status=ExchangeRate.Status.APPROVED,
+                                        date__lte=on, date__gte=on - timedelta(days=RATE_WINDOW_DAYS))
+            .order_by("-date").first())
+    if rate is None:
+        raise ValidationError(
+            _("No %(currency)s exchange rate for %(date)s or the %(days)d days before it. "
+              "Ask a programme officer to enter the National Bank rate.")
+            % {"currency": currency, "date": date_format(on, "SHORT_DATE_FORMAT"), "days": RATE_WINDOW_DAYS},
+            code="missing_rate")
+    return rate
+
+
+def convert(amount: Decimal, currency: str, on: date) -> Conversion:
+    """TJS and EUR amounts of `amount` in `currency` on date `on` (positive; the caller signs)."""
+    eur = rate_on("EUR", on)
+    if currency == "TJS":
+        rate, rate_date, source = Decimal(1), on, ExchangeRate.Source.NBT
+    else:
+        found = eur if currency == "EUR" else rate_on(currency, on)
+        rate, rate_date, source = found.rate, found.date, found.source
+    tjs = (amount * rate).quantize(CENT, ROUND_HALF_UP)
+    amount_eur = amount if currency == "EUR" else (tjs / eur.rate).quantize(CENT, ROUND_HALF_UP)
+    return Conversion(rate=rate, rate_date=rate_date, rate_source=source, eur_rate=eur.rate, tjs=tjs, eur=amount_eur)

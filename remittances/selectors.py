@@ -1,0 +1,94 @@
+"""Reads of the ledger. Balances are derived from the entries, never typed; every total is in
+TJS or EUR as converted at posting, or grouped by original currency — never summed across them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import Coalesce
+
+from associations.models import Association
+from remittances.models import Fund, LedgerEntry
+
+ZERO = Decimal("0.00")
+_DEC = DecimalField(max_digits=18, decimal_places=2)
+
+
+@dataclass(frozen=True)
+class Balance:
+    tjs: Decimal
+    eur: Decimal
+
+
+def _sums(queryset) -> dict:
+    return queryset.aggregate(tjs=Coalesce(Sum("amount_tjs"), Value(ZERO), output_field=_DEC),
+                              eur=Coalesce(Sum("amount_eur"), Value(ZERO), output_field=_DEC))
+
+
+def fund_balance(*, fund: Fund) -> Balance:
+    """A fund's balance in TJS and EUR (each entry converted once, at its posting)."""
+    sums = _sums(LedgerEntry.objects.filter(fund=fund))
+    return Balance(tjs=sums["tjs"], eur=sums["eur"])
+
+
+def association_balance(*, association: Association) -> Balance:
+    sums = _sums(LedgerEntry.objects.filter(association=association))
+    return Balance(tjs=sums["tjs"], eur=sums["eur"])
+
+
+def fund_balances(*, association: Association) -> list[dict]:
+    """Every fund of the MHA with its balance, in one query."""
+    funds = (Fund.objects.filter(association=association)
+             .annotate(balance_tjs=Coalesce(Sum("entries__amount_tjs"), Value(ZERO), output_field=_DEC),
+                       balance_eur=Coalesce(Sum("entries__amount_eur"), Value(ZERO), output_field=_DEC))
+             .order_by("kind", "name"))
+    return list(funds)
+
+
+def totals_by_currency(queryset) -> list[dict]:
+    """Original amounts per currency, signed by direction (never one sum across currencies)."""
+    signed = Case(When(amount_tjs__lt=0, then=-F("amount")), default=F("amount"), output_field=_DEC)
+    return list(queryset.order_by().values("amount_currency").annotate(total=Sum(signed))
+                .order_by("amount_currency"))
+
+
+def expected_cash(*, association: Association, currency: str, through: date) -> Decimal:
+    """Cash that should be in the box: cash-channel entries in that currency, signed."""
+    entries = LedgerEntry.objects.filter(association=association, channel=LedgerEntry.Channel.CASH,
+                                         amount_currency=currency, entry_date__lte=through)
+    signed = Case(When(amount_tjs__lt=0, then=-F("amount")), default=F("amount"), output_field=_DEC)
+    return entries.aggregate(total=Coalesce(Sum(signed), Value(ZERO), output_field=_DEC))["total"]
+
+
+def associations_with_totals(*, user) -> QuerySet[Association]:
+    """The MHAs the user may see, with their TJS and EUR totals (officers' overview)."""
+    return (Association.objects.visible_to(user).select_related("jamoat")
+            .annotate(total_tjs=Coalesce(Sum("ledger_entries__amount_tjs"), Value(ZERO), output_field=_DEC),
+                      total_eur=Coalesce(Sum("ledger_entries__amount_eur"), Value(ZERO), output_field=_DEC))
+            .order_by("name"))
+
+
+def ledger_entries(*, user, association: Association | None = None, fund: int | None = None,
+                   kind: str = "", date_from: date | None = None, date_to: date | None = None,
+                   search: str = "") -> QuerySet[LedgerEntry]:
+    entries = LedgerEntry.objects.visible_to(user).select_related("fund", "payer", "association")
+    if association is not None:
+        entries = entries.filter(association=association)
+    if fund:
+        entries = entries.filter(fund_id=fund)
+    if kind:
+        entries = entries.filter(kind=kind)
+    if date_from:
+        entries = entries.filter(entry_date__gte=date_from)
+    if date_to:
+        entries = entries.filter(entry_date__lte=date_to)
+    if search:
+        condition = Q(payer__code__icontains=search) | Q(counterparty__icontains=search) | Q(
+            note__icontains=search) | Q(reference__icontains=search)
+        if search.isdigit():
+            condition |= Q(receipt_number=int(search)) | Q(sequence=int(search))
+        entries = entries.filter(condition)
+    return entries.order_by("-entry_date", "-sequence")

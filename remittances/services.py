@@ -1,0 +1,580 @@
+"""Writes to the ledger. Every posting locks the MHA's LedgerBook row first (SELECT … FOR UPDATE),
+so within an MHA postings are serialised: gap-free receipt numbers, balance checks without races,
+and a linear hash chain. Services used by the projects app: `fund_create`, `contribution_post`,
+`posting_request_create` / `disbursement_request`, `posting_request_approve`, `fund_balance`
+(in selectors).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from associations.models import Association, Meeting, Membership
+from mha_portal import idempotency
+from mha_portal.scoping import can_write_in_association, scope_for
+from remittances.chain import entry_digest
+from remittances.models import (
+    ExchangeRate,
+    Fund,
+    LedgerBook,
+    LedgerEntry,
+    PeriodClose,
+    PostingRequest,
+    Reconciliation,
+    ReversalRequest,
+)
+from remittances.money import check_currency, convert, parse_amount
+from remittances.selectors import expected_cash, fund_balance
+
+# --- who may do what ------------------------------------------------------------------------
+
+
+def may_keep_books(user, association: Association) -> bool:
+    """The MHA's treasurer (or an administrator) records its money."""
+    return can_write_in_association(user, association.pk)
+
+
+def may_approve(user, association: Association) -> bool:
+    """The checker: a programme officer, an administrator or a treasurer of the same MHA."""
+    scope = scope_for(user)
+    return scope.reads_all or association.pk in scope.association_ids
+
+
+def _require(allowed: bool) -> None:
+    if not allowed:
+        raise PermissionDenied(_("You may not record money for this association."))
+
+
+def _require_checker(user, association: Association, maker_id: int) -> None:
+    if not may_approve(user, association):
+        raise PermissionDenied(_("You may not approve postings for this association."))
+    if user.pk == maker_id:
+        raise ValidationError(_("Another person must approve what you requested (maker–checker)."),
+                              code="same_person")
+
+
+# --- the book and the chain -----------------------------------------------------------------
+
+
+def _lock_book(association: Association) -> LedgerBook:
+    """The MHA's book row, locked until the transaction ends. Created on first use."""
+    book = LedgerBook.objects.select_for_update().filter(association=association).first()
+    if book is None:
+        try:
+            with transaction.atomic():
+                LedgerBook.objects.create(association=association)
+        except IntegrityError:
+            pass  # created concurrently; lock it below
+        book = LedgerBook.objects.select_for_update().get(association=association)
+    return book
+
+
+def _check_date(book: LedgerBook, entry_date: date, field: str = "entry_date") -> None:
+    if entry_date > timezone.localdate():
+        raise ValidationError({field: _("The date cannot be in the future.")}, code="future_date")
+    if book.closed_through and entry_date <= book.closed_through:
+        raise ValidationError({field: _("The period through %(date)s is closed: post with a later date.")
+                               % {"date": date_format(book.closed_through, "SHORT_DATE_FORMAT")}},
+                              code="closed_period")
+
+
+def _append(book: LedgerBook, entry: LedgerEntry, *, receipt: bool = False) -> LedgerEntry:
+    """Number, chain and save an entry under the book's lock."""
+    book.last_sequence += 1
+    entry.association_id = book.association_id
+    entry.sequence = book.last_sequence
+    if receipt:
+        book.last_receipt += 1
+        entry.receipt_number = book.last_receipt
+    entry.posted_at = timezone.now()
+    entry.previous_hash = book.last_hash
+    entry.hash = entry_digest(entry, book.last_hash)
+    entry.full_clean(exclude=["idempotency_key", "idempotency_fingerprint"], validate_unique=False)
+    entry.save()
+    book.last_hash = entry.hash
+    book.save(update_fields=["last_sequence", "last_receipt", "last_hash"])
+    return entry
+
+
+def _check_fund(fund: Fund, association: Association) -> None:
+    if fund.association_id != association.pk:
+        raise ValidationError({"fund": _("This fund belongs to another association.")}, code="foreign_fund")
+    if not fund.active:
+        raise ValidationError({"fund": _("This fund is closed for postings.")}, code="fund_closed")
+
+
+def _money(amount, currency: str) -> tuple[Decimal, str]:
+    errors = {}
+    try:
+        amount = parse_amount(amount)
+    except ValidationError as error:
+        errors["amount"] = error.messages
+    try:
+        currency = check_currency(currency)
+    except ValidationError as error:
+        errors["amount_currency"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+    return amount, currency
+
+
+def _check_balance(fund: Fund, change_tjs: Decimal) -> None:
+    balance = fund_balance(fund=fund)
+    if balance.tjs + change_tjs < 0:
+        raise ValidationError(
+            {"amount": _("Not enough money in “%(fund)s”: the balance is %(balance)s TJS, this needs %(need)s TJS.")
+             % {"fund": fund.name, "balance": balance.tjs, "need": -change_tjs}}, code="insufficient_balance")
+
+
+# --- funds ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def fund_create(*, association: Association, kind: str, code: str, name: str) -> Fund:
+    """A new fund in the MHA (the projects app calls this for each project or business)."""
+    fund = Fund(association=association, kind=kind, code=code, name=name)
+    fund.full_clean()
+    fund.save()
+    LedgerBook.objects.get_or_create(association=association)
+    return fund
+
+
+def general_fund(association: Association) -> Fund:
+    fund = Fund.objects.filter(association=association, kind=Fund.Kind.GENERAL).first()
+    return fund or fund_create(association=association, kind=Fund.Kind.GENERAL, code="general",
+                               name=_("General fund"))
+
+
+# --- contributions --------------------------------------------------------------------------
+
+
+def contribution_post(*, user, association: Association, fund: Fund, payer, amount, currency: str,
+                      entry_date: date, channel: str, migrant=None, note: str = "",
+                      idempotency_key: str | None) -> LedgerEntry:
+    """Record money paid in by a member household; gives the next receipt number of the MHA.
+
+    `amount` may be a Decimal or text as typed ("1 234,50"). A retry with the same key returns
+    the first entry.
+    """
+    _require(may_keep_books(user, association))
+    amount, currency = _money(amount, currency)
+    content = {"kind": "contribution", "association": association, "fund": fund, "payer": payer,
+               "amount": amount, "currency": currency, "entry_date": entry_date, "channel": channel,
+               "migrant": migrant, "note": note}
+
+    def create(key: str, fingerprint: str) -> LedgerEntry:
+        _check_fund(fund, association)
+        _check_member(association, payer, migrant, entry_date)
+        if channel not in LedgerEntry.Channel.values:
+            raise ValidationError({"channel": _("Choose how the money was paid.")})
+        book = _lock_book(association)
+        previous = idempotency.find_previous(LedgerEntry, key, fingerprint)
+        if previous is not None:
+            return previous
+        _check_date(book, entry_date)
+        conversion = convert(amount, currency, entry_date)
+        entry = LedgerEntry(
+            fund=fund, kind=LedgerEntry.Kind.CONTRIBUTION, entry_date=entry_date, amount=Money(amount, currency),
+            rate=conversion.rate, rate_date=conversion.rate_date, rate_source=conversion.rate_source,
+            eur_rate=conversion.eur_rate, amount_tjs=conversion.tjs, amount_eur=conversion.eur, channel=channel,
+            payer=payer, migrant=migrant, note=note, created_by=user, idempotency_key=key,
+            idempotency_fingerprint=fingerprint)
+        return _append(book, entry, receipt=True)
+
+    with transaction.atomic():
+        return idempotency.run_idempotent(LedgerEntry, key=idempotency_key, content=content, create=create)
+
+
+def _check_member(association: Association, payer, migrant, entry_date: date) -> None:
+    if payer is None:
+        raise ValidationError({"payer": _("Choose the paying household.")}, code="payer_missing")
+    is_member = Membership.objects.filter(association=association, household=payer, joined__lte=entry_date).filter(
+        Q(left__isnull=True) | Q(left__gte=entry_date)).exists()
+    if not is_member:
+        raise ValidationError({"payer": _("This household is not a member of the association on that date.")},
+                              code="payer_not_member")
+    if migrant is not None and migrant.household_id != payer.pk:
+        raise ValidationError({"migrant": _("The migrant must belong to the paying household.")},
+                              code="migrant_not_in_household")
+
+
+# --- maker–checker: disbursements and grants ------------------------------------------------
+
+
+def posting_request_create(*, user, fund: Fund, kind: str, amount, currency: str, entry_date: date,
+                           counterparty: str, purpose: str, channel: str = LedgerEntry.Channel.BANK,
+                           reference: str = "", idempotency_key: str | None) -> PostingRequest:
+    """Propose money out of a fund (kind "disbursement") or into it from outside (kind "grant", e.g.
+    an EU matching release). Posted only when another person approves it. The projects app puts
+    its own identifier in `reference` (e.g. "project:12")."""
+    association = fund.association
+    if kind == PostingRequest.Kind.GRANT:
+        _require(scope_for(user).reads_all or may_keep_books(user, association))
+    else:
+        _require(may_keep_books(user, association) or scope_for(user).reads_all)
+    amount, currency = _money(amount, currency)
+    content = {"kind": kind, "fund": fund, "amount": amount, "currency": currency, "entry_date": entry_date,
+               "counterparty": counterparty, "purpose": purpose, "channel": channel, "reference": reference}
+
+    def create(key: str, fingerprint: str) -> PostingRequest:
+        _check_fund(fund, association)
+        book = _lock_book(association)
+        previous = idempotency.find_previous(PostingRequest, key, fingerprint)
+        if previous is not None:
+            return previous
+        _check_date(book, entry_date)
+        conversion = convert(amount, currency, entry_date)
+        if kind == PostingRequest.Kind.DISBURSEMENT:
+            _check_balance(fund, -conversion.tjs)
+        request = PostingRequest(association=association, fund=fund, kind=kind, amount=Money(amount, currency),
+                                 entry_date=entry_date, channel=channel, counterparty=counterparty,
+                                 purpose=purpose, reference=reference, requested_by=user,
+                                 idempotency_key=key, idempotency_fingerprint=fingerprint)
+        request.full_clean(exclude=["idempotency_key", "idempotency_fingerprint"])
+        request.save()
+        return request
+
+    with transaction.atomic():
+        return idempotency.run_idempotent(PostingRequest, key=idempotency_key, content=content, create=create)
+
+
+def disbursement_request(*, user, fund: Fund, amount, currency: str, entry_date: date, counterparty: str,
+                         purpose: str, channel: str = LedgerEntry.Channel.BANK, reference: str = "",
+                         idempotency_key: str | None) -> PostingRequest:
+    return posting_request_create(user=user, fund=fund, kind=PostingRequest.Kind.DISBURSEMENT, amount=amount,
+                                  currency=currency, entry_date=entry_date, counterparty=counterparty,
+                                  purpose=purpose, channel=channel, reference=reference,
+                                  idempotency_key=idempotency_key)
+
+
+@transaction.atomic
+def posting_request_approve(*, user, request: PostingRequest) -> LedgerEntry:
+    """The checker approves: the entry is posted, refused if the fund would go negative.
+    Approving an already approved request returns its entry (a retried click)."""
+    association = request.association
+    book = _lock_book(association)
+    request = PostingRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status == PostingRequest.Status.APPROVED:
+        return request.entry
+    if request.status != PostingRequest.Status.PENDING:
+        raise ValidationError(_("This request was already rejected."), code="not_pending")
+    _require_checker(user, association, request.requested_by_id)
+    _check_fund(request.fund, association)
+    _check_date(book, request.entry_date)
+    amount, currency = request.amount.amount, str(request.amount.currency)
+    conversion = convert(amount, currency, request.entry_date)
+    sign = -1 if request.kind == PostingRequest.Kind.DISBURSEMENT else 1
+    if sign < 0:
+        _check_balance(request.fund, -conversion.tjs)
+    entry = LedgerEntry(
+        fund=request.fund, kind=request.kind, entry_date=request.entry_date, amount=request.amount,
+        rate=conversion.rate, rate_date=conversion.rate_date, rate_source=conversion.rate_source,
+        eur_rate=conversion.eur_rate, amount_tjs=sign * conversion.tjs, amount_eur=sign * conversion.eur,
+        channel=request.channel, counterparty=request.counterparty, reference=request.reference,
+        note=request.purpose[:500], created_by_id=request.requested_by_id, approved_by=user)
+    entry = _append(book, entry)
+    request.status = PostingRequest.Status.APPROVED
+    request.decided_by = user
+    request.decided_at = timezone.now()
+    request.entry = entry
+    request.save(update_fields=["status", "decided_by", "decided_at", "entry"])
+    return entry
+
+
+disbursement_approve = posting_request_approve
+
+
+@transaction.atomic
+def posting_request_reject(*, user, request: PostingRequest, note: str = "") -> PostingRequest:
+    _lock_book(request.association)
+    request = PostingRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != PostingRequest.Status.PENDING:
+        raise ValidationError(_("This request was already decided."), code="not_pending")
+    _require_checker(user, request.association, request.requested_by_id)
+    request.status = PostingRequest.Status.REJECTED
+    request.decided_by = user
+    request.decided_at = timezone.now()
+    request.decision_note = note
+    request.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return request
+
+
+# --- reversals ------------------------------------------------------------------------------
+
+
+def reversal_request_create(*, user, entry: LedgerEntry, reason: str,
+                            idempotency_key: str | None) -> ReversalRequest:
+    """Ask for a correction of `entry`; posted when another person approves."""
+    association = entry.association
+    _require(may_keep_books(user, association) or scope_for(user).reads_all)
+    reason = (reason or "").strip()
+    content = {"entry": entry, "reason": reason}
+
+    def create(key: str, fingerprint: str) -> ReversalRequest:
+        if not reason:
+            raise ValidationError({"reason": _("Give the reason for the correction.")}, code="reason_missing")
+        if entry.kind in (LedgerEntry.Kind.REVERSAL, LedgerEntry.Kind.TRANSFER):
+            raise ValidationError(_("Reversals and transfers cannot be reversed; post a new entry instead."),
+                                  code="not_reversible")
+        _lock_book(association)
+        previous = idempotency.find_previous(ReversalRequest, key, fingerprint)
+        if previous is not None:
+            return previous
+        if LedgerEntry.objects.filter(reverses=entry).exists():
+            raise ValidationError(_("This entry has already been reversed."), code="already_reversed")
+        if ReversalRequest.objects.filter(entry=entry, status=ReversalRequest.Status.PENDING).exists():
+            raise ValidationError(_("A correction of this entry is already awaiting approval."),
+                                  code="already_requested")
+        request = ReversalRequest(association=association, entry=entry, reason=reason, requested_by=user,
+                                  idempotency_key=key, idempotency_fingerprint=fingerprint)
+        request.save()
+        return request
+
+    with transaction.atomic():
+        return idempotency.run_idempotent(ReversalRequest, key=idempotency_key, content=content, create=create)
+
+
+@transaction.atomic
+def reversal_approve(*, user, request: ReversalRequest, entry_date: date | None = None) -> LedgerEntry:
+    """Post the reversal: the original's amounts with the opposite sign, at the original's rate."""
+    association = request.association
+    book = _lock_book(association)
+    request = ReversalRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status == ReversalRequest.Status.APPROVED:
+        return request.reversal
+    if request.status != ReversalRequest.Status.PENDING:
+        raise ValidationError(_("This request was already rejected."), code="not_pending")
+    _require_checker(user, association, request.requested_by_id)
+    original = request.entry
+    entry_date = entry_date or timezone.localdate()
+    _check_date(book, entry_date)
+    if original.amount_tjs > 0:
+        _check_balance(original.fund, -original.amount_tjs)
+    entry = LedgerEntry(
+        fund=original.fund, kind=LedgerEntry.Kind.REVERSAL, entry_date=entry_date, amount=original.amount,
+        rate=original.rate, rate_date=original.rate_date, rate_source=original.rate_source,
+        eur_rate=original.eur_rate, amount_tjs=-original.amount_tjs, amount_eur=-original.amount_eur,
+        channel=original.channel, payer_id=original.payer_id, migrant_id=original.migrant_id,
+        counterparty=original.counterparty, reference=original.reference, note=request.reason[:500],
+        reverses=original, created_by_id=request.requested_by_id, approved_by=user)
+    entry = _append(book, entry)
+    request.status = ReversalRequest.Status.APPROVED
+    request.decided_by = user
+    request.decided_at = timezone.now()
+    request.reversal = entry
+    request.save(update_fields=["status", "decided_by", "decided_at", "reversal"])
+    return entry
+
+
+@transaction.atomic
+def reversal_reject(*, user, request: ReversalRequest) -> ReversalRequest:
+    _lock_book(request.association)
+    request = ReversalRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ReversalRequest.Status.PENDING:
+        raise ValidationError(_("This request was already decided."), code="not_pending")
+    _require_checker(user, request.association, request.requested_by_id)
+    request.status = ReversalRequest.Status.REJECTED
+    request.decided_by = user
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    return request
+
+
+# --- transfers between funds ----------------------------------------------------------------
+
+
+def transfer_post(*, user, source: Fund, target: Fund, amount, currency: str, entry_date: date, note: str,
+                  idempotency_key: str | None) -> LedgerEntry:
+    """Move money between two funds of one MHA: an outflow and an inflow entry at the same rate.
+    Returns the inflow entry (its `transfer_pair` is the outflow)."""
+    association = source.association
+    _require(may_keep_books(user, association))
+    amount, currency = _money(amount, currency)
+    content = {"kind": "transfer", "source": source, "target": target, "amount": amount, "currency": currency,
+               "entry_date": entry_date, "note": note}
+
+    def create(key: str, fingerprint: str) -> LedgerEntry:
+        _check_fund(source, association)
+        _check_fund(target, association)
+        if source.pk == target.pk:
+            raise ValidationError({"target": _("Choose two different funds.")}, code="same_fund")
+        book = _lock_book(association)
+        previous = idempotency.find_previous(LedgerEntry, key, fingerprint)
+        if previous is not None:
+            return previous
+        _check_date(book, entry_date)
+        conversion = convert(amount, currency, entry_date)
+        _check_balance(source, -conversion.tjs)
+        common = {"kind": LedgerEntry.Kind.TRANSFER, "entry_date": entry_date, "amount": Money(amount, currency),
+                  "rate": conversion.rate, "rate_date": conversion.rate_date, "rate_source": conversion.rate_source,
+                  "eur_rate": conversion.eur_rate, "note": note, "created_by": user}
+        outflow = _append(book, LedgerEntry(fund=source, amount_tjs=-conversion.tjs, amount_eur=-conversion.eur,
+                                            **common))
+        return _append(book, LedgerEntry(fund=target, amount_tjs=conversion.tjs, amount_eur=conversion.eur,
+                                         transfer_pair=outflow, idempotency_key=key,
+                                         idempotency_fingerprint=fingerprint, **common))
+
+    with transaction.atomic():
+        return idempotency.run_idempotent(LedgerEntry, key=idempotency_key, content=content, create=create)
+
+
+# --- cash box and period close --------------------------------------------------------------
+
+
+def reconciliation_record(*, user, association: Association, currency: str, counted, count_date: date,
+                          reason: str = "", meeting: Meeting | None = None,
+                          idempotency_key: str | None) -> Reconciliation:
+    """Counted cash vs what the ledger expects in the cash box; a difference needs a reason."""
+    _require(may_keep_books(user, association))
+    errors = {}
+    try:
+        currency = check_currency(currency)
+    except ValidationError as error:
+        errors["currency"] = error.messages
+    try:
+        counted = parse_amount(counted) if str(counted).strip() not in ("0", "0,00", "0.00") else Decimal("0.00")
+    except ValidationError as error:
+        errors["counted"] = error.messages
+    if count_date > timezone.localdate():
+        errors["count_date"] = [_("The date cannot be in the future.")]
+    if meeting is not None and meeting.association_id != association.pk:
+        errors["meeting"] = [_("This meeting belongs to another association.")]
+    if errors:
+        raise ValidationError(errors)
+    reason = (reason or "").strip()
+    content = {"association": association, "currency": currency, "counted": counted, "date": count_date,
+               "reason": reason, "meeting": meeting}
+
+    def create(key: str, fingerprint: str) -> Reconciliation:
+        _lock_book(association)
+        expected = expected_cash(association=association, currency=currency, through=count_date)
+        if expected != counted and not reason:
+            raise ValidationError({"reason": _("The counted cash differs from the expected %(expected)s %(currency)s:"
+                                               " give the reason.") % {"expected": expected, "currency": currency}},
+                                  code="reason_missing")
+        record = Reconciliation(association=association, meeting=meeting, date=count_date, currency=currency,
+                                expected=expected, counted=counted, reason=reason, counted_by=user,
+                                idempotency_key=key, idempotency_fingerprint=fingerprint)
+        record.save()
+        return record
+
+    with transaction.atomic():
+        return idempotency.run_idempotent(Reconciliation, key=idempotency_key, content=content, create=create)
+
+
+@transaction.atomic
+def period_close(*, user, association: Association, closed_through: date) -> PeriodClose:
+    """Close the books through a date: later postings must be dated after it."""
+    _require(may_keep_books(user, association))
+    book = _lock_book(association)
+    if closed_through > timezone.localdate():
+        raise ValidationError({"closed_through": _("A period cannot be closed in the future.")}, code="future_date")
+    if book.closed_through and closed_through <= book.closed_through:
+        raise ValidationError({"closed_through": _("The books are already closed through %(date)s.")
+                               % {"date": date_format(book.closed_through, "SHORT_DATE_FORMAT")}},
+                              code="already_closed")
+    close = PeriodClose.objects.create(association=association, closed_through=closed_through, closed_by=user)
+    book.closed_through = closed_through
+    book.save(update_fields=["closed_through"])
+    return close
+
+
+# --- exchange rates -------------------------------------------------------------------------
+
+
+def _require_officer(user) -> None:
+    if not scope_for(user).reads_all:
+        raise PermissionDenied(_("Only programme officers manage exchange rates."))
+
+
+def _rate_value(text) -> Decimal:
+    try:
+        value = Decimal(str(text).replace(",", ".").replace(" ", "").replace("\u00a0", ""))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value <= 0 or value >= Decimal("100000000"):
+        raise ValidationError({"rate": _("Enter the rate as a positive number, such as 0,1730.")},
+                              code="invalid_rate")
+    return value.quantize(Decimal("0.000001"))
+
+
+@transaction.atomic
+def exchange_rates_import_csv(*, user, text: str) -> int:
+    """Import official NBT rates from CSV lines `date,currency,rate` (header optional).
+    All or nothing: one bad line refuses the file, naming the line. Returns rows created."""
+    _require_officer(user)
+    created = 0
+    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or (number == 1 and row[0].strip().lower() == "date"):
+            continue
+        try:
+            if len(row) != 3:
+                raise ValidationError(_("expected three columns: date, currency, rate"))
+            on = date.fromisoformat(row[0].strip())
+            currency = row[1].strip().upper()
+            if currency not in ("RUB", "USD", "EUR"):
+                raise ValidationError(_("unknown currency “%(code)s”") % {"code": currency})
+            rate = _rate_value(row[2])
+        except (ValueError, ValidationError) as error:
+            detail = "; ".join(error.messages) if isinstance(error, ValidationError) else _("invalid date")
+            raise ValidationError(_("Line %(line)d: %(detail)s.") % {"line": number, "detail": detail},
+                                  code="invalid_csv") from None
+        existing = ExchangeRate.objects.filter(currency=currency, date=on).exclude(
+            status=ExchangeRate.Status.REJECTED).first()
+        if existing is not None:
+            if existing.rate != rate:
+                raise ValidationError(_("Line %(line)d: a different %(currency)s rate for %(date)s exists already.")
+                                      % {"line": number, "currency": currency, "date": on}, code="rate_conflict")
+            continue
+        ExchangeRate.objects.create(currency=currency, date=on, rate=rate, source=ExchangeRate.Source.NBT,
+                                    status=ExchangeRate.Status.APPROVED, entered_by=user)
+        created += 1
+    return created
+
+
+def exchange_rate_enter(*, user, currency: str, on: date, rate, idempotency_key: str | None) -> ExchangeRate:
+    """A manual rate: usable only after a second officer approves it."""
+    _require_officer(user)
+    content = {"currency": currency, "date": on, "rate": str(rate)}
+
+    def create(key: str, fingerprint: str) -> ExchangeRate:
+        value = _rate_value(rate)
+        if currency not in ("RUB", "USD", "EUR"):
+            raise ValidationError({"currency": _("Unknown currency.")}, code="unknown_currency")
+        if on > timezone.localdate():
+            raise ValidationError({"date": _("The date cannot be in the future.")}, code="future_date")
+        if ExchangeRate.objects.filter(currency=currency, date=on).exclude(
+                status=ExchangeRate.Status.REJECTED).exists():
+            raise ValidationError({"date": _("There is already a %(currency)s rate for this date.")
+                                   % {"currency": currency}}, code="rate_exists")
+        return ExchangeRate.objects.create(currency=currency, date=on, rate=value, source=ExchangeRate.Source.MANUAL,
+                                           status=ExchangeRate.Status.PENDING, entered_by=user,
+                                           idempotency_key=key, idempotency_fingerprint=fingerprint)
+
+    with transaction.atomic():
+        return idempotency.run_idempotent(ExchangeRate, key=idempotency_key, content=content, create=create)
+
+
+@transaction.atomic
+def exchange_rate_decide(*, user, rate: ExchangeRate, approve: bool) -> ExchangeRate:
+    _require_officer(user)
+    rate = ExchangeRate.objects.select_for_update().get(pk=rate.pk)
+    if rate.status != ExchangeRate.Status.PENDING:
+        raise ValidationError(_("This rate was already decided."), code="not_pending")
+    if rate.entered_by_id == user.pk:
+        raise ValidationError(_("Another officer must approve a rate you entered."), code="same_person")
+    rate.status = ExchangeRate.Status.APPROVED if approve else ExchangeRate.Status.REJECTED
+    rate.approved_by = user
+    rate.save(update_fields=["status", "approved_by"])
+    return rate
