@@ -1,0 +1,360 @@
+"""Reads of the training app, always through the user's scope (`user=None` means unscoped,
+for the programme's indicators computed by the reports app).
+
+Indicator selectors (issue 7) take `(user, start, end, jamoat_ids)` and return plain numbers or
+dicts. A person completes a module on the date of the session at which they reached the
+module's `sessions_required`; "households trained" counts distinct households of such people.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db.models import Count, F, Q, QuerySet, Sum, Window
+from django.db.models.functions import RowNumber
+
+from households.models import Member
+from training.models import (
+    SHARE_FIELDS,
+    Attendance,
+    Audience,
+    Campaign,
+    Category,
+    Consultation,
+    FacilityUsage,
+    SurveyResponse,
+    SurveyRound,
+    TrainingModule,
+    TrainingSession,
+)
+
+
+def _visible(model, user):
+    return model.objects.all() if user is None else model.objects.visible_to(user)
+
+
+# Lists for pages and the API ---------------------------------------------------------------
+
+def session_list(*, user, search: str = "", jamoat_id: int | None = None, module_id: int | None = None,
+                 category: str = "", start: date | None = None, end: date | None = None) -> QuerySet:
+    sessions = (_visible(TrainingSession, user).select_related("module", "jamoat")
+                .annotate(attendee_count=Count("attendances")))
+    if search:
+        sessions = sessions.filter(Q(module__title__icontains=search) | Q(module__title_tg__icontains=search)
+                                   | Q(module__title_ru__icontains=search) | Q(trainer__icontains=search)
+                                   | Q(venue__icontains=search))
+    if jamoat_id:
+        sessions = sessions.filter(jamoat_id=jamoat_id)
+    if module_id:
+        sessions = sessions.filter(module_id=module_id)
+    if category:
+        sessions = sessions.filter(module__category=category)
+    if start:
+        sessions = sessions.filter(date__gte=start)
+    if end:
+        sessions = sessions.filter(date__lte=end)
+    return sessions.order_by("-date", "-id")
+
+
+def module_list(*, search: str = "", category: str = "") -> QuerySet:
+    modules = TrainingModule.objects.annotate(session_count=Count("sessions"))
+    if search:
+        modules = modules.filter(Q(title__icontains=search) | Q(title_tg__icontains=search)
+                                 | Q(title_ru__icontains=search) | Q(code__icontains=search)
+                                 | Q(description__icontains=search))
+    if category:
+        modules = modules.filter(category=category)
+    return modules.order_by("code")
+
+
+def session_roster(*, session: TrainingSession, search: str = "") -> QuerySet:
+    """Everyone who may attend the session (residents of its jamoat), with who is present."""
+    members = (Member.objects.filter(household__village__jamoat_id=session.jamoat_id)
+               .select_related("household__village")
+               .annotate(present=Count("training_attendances", filter=Q(training_attendances__session=session))))
+    if search:
+        members = members.filter(Q(last_name__icontains=search) | Q(first_name__icontains=search)
+                                 | Q(household__code__icontains=search))
+    return members.order_by("household__village__name", "household__code", "id")
+
+
+def consultation_list(*, user, search: str = "", jamoat_id: int | None = None, topic: str = "") -> QuerySet:
+    consultations = _visible(Consultation, user).select_related("jamoat", "member")
+    if search:
+        consultations = consultations.filter(
+            Q(person_name__icontains=search) | Q(member__last_name__icontains=search)
+            | Q(member__first_name__icontains=search) | Q(referral__icontains=search)
+            | Q(notes__icontains=search))
+    if jamoat_id:
+        consultations = consultations.filter(jamoat_id=jamoat_id)
+    if topic:
+        consultations = consultations.filter(topic=topic)
+    return consultations.order_by("-date", "-id")
+
+
+def campaign_list(*, user, search: str = "", jamoat_id: int | None = None, topic: str = "") -> QuerySet:
+    campaigns = _visible(Campaign, user).select_related("jamoat")
+    if search:
+        campaigns = campaigns.filter(Q(place__icontains=search) | Q(materials__icontains=search))
+    if jamoat_id:
+        campaigns = campaigns.filter(jamoat_id=jamoat_id)
+    if topic:
+        campaigns = campaigns.filter(topic=topic)
+    return campaigns.order_by("-date", "-id")
+
+
+def facility_usage_list(*, user, facility_id: int | None = None) -> QuerySet:
+    usage = _visible(FacilityUsage, user).select_related("facility__centre__jamoat")
+    if facility_id:
+        usage = usage.filter(facility_id=facility_id)
+    return usage.order_by("-year", "-month", "facility__centre__jamoat__name", "facility__kind")
+
+
+def survey_response_list(*, user, round_id: int | None = None, jamoat_id: int | None = None,
+                         search: str = "") -> QuerySet:
+    responses = _visible(SurveyResponse, user).select_related("round", "household__village__jamoat")
+    if round_id:
+        responses = responses.filter(round_id=round_id)
+    if jamoat_id:
+        responses = responses.filter(household__village__jamoat_id=jamoat_id)
+    if search:
+        responses = responses.filter(household__code__icontains=search)
+    return responses.order_by("-interview_date", "-id")
+
+
+# Completion ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Completion:
+    member_id: int
+    household_id: int
+    module_id: int
+    jamoat_id: int
+    completed_on: date
+
+
+def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categories: Iterable[str] | None = None,
+                module_id: int | None = None, member_id: int | None = None, start: date | None = None,
+                end: date | None = None) -> list[Completion]:
+    """Every (person, module) completed, dated by the session that completed it.
+
+    Ranking each person's attendances of a module by date finds the session at which they reached
+    `sessions_required`. The jamoat is the household's; the date range applies to completion dates.
+    """
+    attendances = _visible(Attendance, user)
+    if jamoat_ids is not None:
+        attendances = attendances.filter(member__household__village__jamoat_id__in=list(jamoat_ids))
+    if categories is not None:
+        attendances = attendances.filter(session__module__category__in=list(categories))
+    if module_id is not None:
+        attendances = attendances.filter(session__module_id=module_id)
+    if member_id is not None:
+        attendances = attendances.filter(member_id=member_id)
+    ranked = attendances.annotate(
+        required=F("session__module__sessions_required"),
+        rank=Window(RowNumber(), partition_by=[F("member_id"), F("session__module_id")],
+                    order_by=[F("session__date").asc(), F("session_id").asc()]),
+    ).filter(rank=F("required"))
+    rows = ranked.values_list("member_id", "member__household_id", "session__module_id",
+                              "member__household__village__jamoat_id", "session__date")
+    result = [Completion(*row) for row in rows]
+    return [c for c in result if (start is None or c.completed_on >= start) and (end is None or c.completed_on <= end)]
+
+
+def completion_date(*, member: Member, module: TrainingModule) -> date | None:
+    found = completions(member_id=member.pk, module_id=module.pk)
+    return found[0].completed_on if found else None
+
+
+def households_trained(*, user=None, start: date | None = None, end: date | None = None,
+                       jamoat_ids: Iterable[int] | None = None, categories: Iterable[str] | None = None) -> int:
+    """Distinct households with at least one person who completed a module (of the categories)."""
+    return len({c.household_id for c in completions(user=user, jamoat_ids=jamoat_ids, categories=categories,
+                                                    start=start, end=end)})
+
+
+# Indicators for the reports app (issue 7) ---------------------------------------------------
+
+def households_completed_financial_education(*, user=None, start: date | None = None, end: date | None = None,
+                                             jamoat_ids: Iterable[int] | None = None) -> int:
+    """Logframe: households that received financial education (target ≥ 1,500)."""
+    return households_trained(user=user, start=start, end=end, jamoat_ids=jamoat_ids,
+                              categories=[Category.FINANCIAL])
+
+
+def households_trained_in_business_by_jamoat(*, user=None, start: date | None = None, end: date | None = None,
+                                             jamoat_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Logframe: migrant households trained in business and cooperative basics, per jamoat id
+    (target 65–70 per community). Jamoats with none are absent from the dict."""
+    per_jamoat: dict[int, set[int]] = defaultdict(set)
+    for c in completions(user=user, jamoat_ids=jamoat_ids, categories=[Category.BUSINESS], start=start, end=end):
+        per_jamoat[c.jamoat_id].add(c.household_id)
+    return {jamoat_id: len(households) for jamoat_id, households in per_jamoat.items()}
+
+
+def training_modules_developed_and_published(*, user=None, start: date | None = None, end: date | None = None,
+                                             jamoat_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Logframe: modules developed and published (target 10–12). Modules are programme-wide, so
+    `user` and `jamoat_ids` do not narrow them; the range applies to the development and
+    publication dates (cumulative up to `end` when `start` is None)."""
+    modules = TrainingModule.objects.all()
+    developed = modules.filter(**({"developed_on__gte": start} if start else {}),
+                               **({"developed_on__lte": end} if end else {}))
+    published = modules.filter(published_on__isnull=False, **({"published_on__gte": start} if start else {}),
+                               **({"published_on__lte": end} if end else {}))
+    return {"developed": developed.count(), "published": published.count()}
+
+
+def communities_trained_on_labour_migration(*, user=None, start: date | None = None, end: date | None = None,
+                                            jamoat_ids: Iterable[int] | None = None) -> list[int]:
+    """Logframe: communities whose actors and resource centre were trained on labour migration
+    (target 15). A jamoat counts once it has held a labour-migration session of a module meant for
+    community actors or centre staff. Returns the sorted jamoat ids (len() is the indicator)."""
+    sessions = session_list(user=user, category=Category.MIGRATION, start=start, end=end)
+    if jamoat_ids is not None:
+        sessions = sessions.filter(jamoat_id__in=list(jamoat_ids))
+    rows = sessions.values_list("jamoat_id", "module__audiences").distinct()
+    wanted = {Audience.COMMUNITY_ACTORS, Audience.CENTRE_STAFF}
+    return sorted({jamoat_id for jamoat_id, audiences in rows if wanted & set(audiences or [])})
+
+
+def counselling_and_campaign_counts(*, user=None, start: date | None = None, end: date | None = None,
+                                    jamoat_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Legal-migration outreach: consultations held, campaigns run and people they reached."""
+    window = {**({"date__gte": start} if start else {}), **({"date__lte": end} if end else {})}
+    consultations = _visible(Consultation, user).filter(**window)
+    campaigns = _visible(Campaign, user).filter(**window)
+    if jamoat_ids is not None:
+        consultations = consultations.filter(jamoat_id__in=list(jamoat_ids))
+        campaigns = campaigns.filter(jamoat_id__in=list(jamoat_ids))
+    totals = campaigns.aggregate(n=Count("id"), reached=Sum("people_reached"))
+    return {"consultations": consultations.count(), "campaigns": totals["n"],
+            "people_reached": totals["reached"] or 0}
+
+
+def research_published(*, user=None, start: date | None = None, end: date | None = None,
+                       jamoat_ids: Iterable[int] | None = None) -> int:
+    """Logframe: follow-up research published (target 1): survey rounds with a publication date
+    in the range (in a region containing one of `jamoat_ids`, when given)."""
+    rounds = _visible(SurveyRound, user).filter(published_on__isnull=False)
+    if start:
+        rounds = rounds.filter(published_on__gte=start)
+    if end:
+        rounds = rounds.filter(published_on__lte=end)
+    if jamoat_ids is not None:
+        rounds = rounds.filter(region__districts__jamoats__id__in=list(jamoat_ids))
+    return rounds.values("pk").distinct().count()
+
+
+# Survey aggregates and export ------------------------------------------------------------
+
+HUNDRED = Decimal(100)
+
+
+def _pct(part: int, whole: int) -> Decimal:
+    if not whole:
+        return Decimal(0)
+    return (Decimal(part) * HUNDRED / Decimal(whole)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class SurveyGroup:
+    """Aggregates of the interviews of one region or jamoat."""
+
+    label: str
+    interviews: int = 0
+    receiving: int = 0
+    # currency -> {"count", "mean", "median"} of the 12-month amount; never mixed across currencies
+    amounts: dict[str, dict] = field(default_factory=dict)
+    # channel -> % of receiving households
+    channels: dict[str, Decimal] = field(default_factory=dict)
+    # share field -> mean % over receiving households
+    spending: dict[str, Decimal] = field(default_factory=dict)
+    # intention -> % of interviews
+    intentions: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def receiving_pct(self) -> Decimal:
+        return _pct(self.receiving, self.interviews)
+
+
+def _aggregate(label: str, rows: list[dict]) -> SurveyGroup:
+    group = SurveyGroup(label=label, interviews=len(rows))
+    receiving = [r for r in rows if r["received_remittances"]]
+    group.receiving = len(receiving)
+    by_currency: dict[str, list[Decimal]] = defaultdict(list)
+    for r in receiving:
+        by_currency[r["amount_12m_currency"]].append(r["amount_12m"])
+    cent = Decimal("0.01")
+    for currency, values in sorted(by_currency.items()):
+        group.amounts[currency] = {
+            "count": len(values),
+            "mean": (sum(values, Decimal(0)) / len(values)).quantize(cent, rounding=ROUND_HALF_UP),
+            "median": Decimal(statistics.median(values)).quantize(cent, rounding=ROUND_HALF_UP),
+        }
+    channels = Counter(r["channel"] for r in receiving)
+    group.channels = {channel: _pct(n, len(receiving)) for channel, n in channels.most_common()}
+    for name in SHARE_FIELDS:
+        total = sum(r[name] for r in receiving)
+        group.spending[name] = (Decimal(total) / len(receiving)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP) \
+            if receiving else Decimal(0)
+    intentions = Counter(r["investment_intention"] for r in rows)
+    group.intentions = {key: _pct(n, len(rows)) for key, n in intentions.most_common()}
+    return group
+
+
+def survey_aggregates(*, user, round_id: int | None = None) -> dict[str, list[SurveyGroup]]:
+    """Means, medians, channel and spending shares by region and by jamoat, over the interviews
+    the user may see."""
+    responses = _visible(SurveyResponse, user)
+    if round_id:
+        responses = responses.filter(round_id=round_id)
+    rows = list(responses.values(
+        "received_remittances", "amount_12m", "amount_12m_currency", "channel", "investment_intention",
+        *SHARE_FIELDS, region=F("household__village__jamoat__district__region__name"),
+        jamoat=F("household__village__jamoat__name")))
+    by_region: dict[str, list[dict]] = defaultdict(list)
+    by_jamoat: dict[str, list[dict]] = defaultdict(list)
+    for row in rows:
+        by_region[row["region"]].append(row)
+        by_jamoat[row["jamoat"]].append(row)
+    return {
+        "total": [_aggregate("", rows)] if rows else [],
+        "regions": [_aggregate(name, group) for name, group in sorted(by_region.items())],
+        "jamoats": [_aggregate(name, group) for name, group in sorted(by_jamoat.items())],
+    }
+
+
+EXPORT_COLUMNS = ["respondent", "round", "region", "district", "jamoat", "interview_month",
+                  "received_remittances", "amount_12m", "currency", "frequency", "channel", "sender_relation",
+                  *SHARE_FIELDS, "investment_intention"]
+
+
+def pseudonym(round_id: int, household_id: int) -> str:
+    """A stable respondent id that cannot be turned back into the household without the secret."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"survey:{round_id}:{household_id}".encode(), hashlib.sha256)
+    return "R" + digest.hexdigest()[:12].upper()
+
+
+def anonymised_rows(*, user, round_id: int | None = None) -> Iterator[list]:
+    """The interviews for researchers: no names, phones, addresses, villages or household codes;
+    each household is replaced by a pseudonym and the interview date by its month."""
+    responses = _visible(SurveyResponse, user)
+    if round_id:
+        responses = responses.filter(round_id=round_id)
+    rows = responses.order_by("round_id", "household__village__jamoat__name", "id").values_list(
+        "round_id", "household_id", "round__name", "household__village__jamoat__district__region__name",
+        "household__village__jamoat__district__name", "household__village__jamoat__name", "interview_date",
+        "received_remittances", "amount_12m", "amount_12m_currency", "frequency", "channel", "sender_relation",
+        *SHARE_FIELDS, "investment_intention")
+    for round_pk, household_pk, round_name, region, district, jamoat, day, received, amount, currency, *rest in rows:
+        yield [pseudonym(round_pk, household_pk), round_name, region, district, jamoat, day.strftime("%Y-%m"),
+               "yes" if received else "no", amount if received else "", currency if received else "", *rest]
