@@ -74,7 +74,7 @@ def seed(*, rng, password: str, stdout) -> None:
         admin.set_password(password)
         admin.save()
     officer, created = User.objects.get_or_create(
-        username="officer", defaults={"first_name": "Aziza", "last_name": "Karimova (IOM)", "is_staff": True})
+        username="officer", defaults={"first_name": "Aziza", "last_name": "Karimova (IOM)"})
     if created:
         officer.set_password(password)
         officer.save()

@@ -26,3 +26,13 @@ def test_staff_logs_in_switches_to_tajik_and_logs_out(world, live_server, page):
     page.get_by_test_id("logout").click()
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
     expect(page.get_by_role("heading", name="Воридшавӣ")).to_be_visible()
+
+
+def test_api_docs_render_from_local_assets(world, live_server, page):
+    external = []
+    page.on("request", lambda request: external.append(request.url)
+            if not request.url.startswith(live_server.url) and not request.url.startswith("data:") else None)
+    browser_login(page, live_server, "officer", PASSWORD)
+    page.goto(f"{live_server.url}/api/docs/")
+    expect(page.get_by_text("/api/v1/jamoats/", exact=True).first).to_be_visible()
+    assert external == []
