@@ -86,10 +86,11 @@ def test_attendance_register_replaces_who_is_present(world):
 
 
 def _interview(world, survey_round, household, **overrides):
-    fields = dict(round=survey_round, household=household, interview_date=date(2025, 6, 10),
-                  received_remittances=True, amount_12m=Money("24000", "RUB"), frequency="monthly",
-                  channel="mto", sender_relation="child", share_food=40, share_housing=10, share_education=10,
-                  share_health=10, share_celebrations=10, share_savings=10, share_business=10)
+    fields = {"round": survey_round, "household": household, "interview_date": date(2025, 6, 10),
+              "received_remittances": True, "amount_12m": Money("24000", "RUB"), "frequency": "monthly",
+              "channel": "mto", "sender_relation": "child", "share_food": 40, "share_housing": 10,
+              "share_education": 10, "share_health": 10, "share_celebrations": 10, "share_savings": 10,
+              "share_business": 10}
     fields.update(overrides)
     return services.survey_response_create(user=world.staff_a, **fields)
 
