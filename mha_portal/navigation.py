@@ -29,6 +29,7 @@ MENU = [
     NavItem("training:home", _("Training"), frozenset({STAFF, OFFICER, ADMIN})),
     NavItem("reports:dashboard", _("Dashboard"), frozenset({STAFF, OFFICER, ADMIN})),
     NavItem("communities:jamoat-list", _("Communities"), frozenset({STAFF, OFFICER, ADMIN})),
+    NavItem("audit-log", _("Audit log"), frozenset({OFFICER, ADMIN})),
 ]
 
 

@@ -10,6 +10,7 @@ from mha_portal.forms import LoginForm
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("audit/", views.audit_log, name="audit-log"),
     path("history/<str:app_label>/<str:model_name>/<int:pk>/", views.history, name="history"),
     path("accounts/login/", auth_views.LoginView.as_view(authentication_form=LoginForm,
                                                          redirect_authenticated_user=True), name="login"),

@@ -3,10 +3,12 @@
 from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -98,3 +100,38 @@ def history(request, app_label: str, model_name: str, pk: int):
         rows.append({"record": record, "changes": changes})
     return render(request, "history.html", {"object": obj, "page": page, "rows": rows,
                                             "model_name": model._meta.verbose_name})
+
+
+AUDIT_LIMIT = 200
+
+
+def _audited_models() -> list:
+    return [model for model in apps.get_models()
+            if hasattr(model, "scope_rule") and hasattr(model, "history")]
+
+
+@login_required
+def audit_log(request):
+    """The latest changes across the programme, for officers and administrators.
+
+    One query per audited model (a fixed number whatever the data), merged by time.
+    """
+    if not scope_for(request.user).reads_all:
+        raise PermissionDenied
+    model_filter = request.GET.get("model", "")
+    models = _audited_models()
+    choices = sorted(((m._meta.label_lower, str(m._meta.verbose_name).capitalize()) for m in models),
+                     key=lambda choice: choice[1])
+    if model_filter:
+        models = [m for m in models if m._meta.label_lower == model_filter]
+    rows = []
+    for model in models:
+        records = model.history.select_related("history_user").order_by("-history_date")[:AUDIT_LIMIT]
+        rows.extend({"record": record, "model": model} for record in records)
+    rows.sort(key=lambda row: row["record"].history_date, reverse=True)
+    page = Paginator(rows[:AUDIT_LIMIT], 50).get_page(request.GET.get("page"))
+    for row in page:
+        row["url"] = reverse("history", args=[row["model"]._meta.app_label, row["model"]._meta.model_name,
+                                              row["record"].id])
+        row["model_name"] = row["model"]._meta.verbose_name
+    return render(request, "audit_log.html", {"page": page, "choices": choices, "model_filter": model_filter})
