@@ -1,0 +1,210 @@
+"""Report classes, one per kind: `identifier`, `verbose_name`, `scope` (what the requester must be
+allowed to see) and `render(params) -> (filename, content_type, bytes)` for the PDF, plus
+`render_annex(params)` for the XLSX annex with the same data, one sheet per section.
+
+Parameters are primitives (ISO dates, ids, a language code), already validated and authorised
+by `reports.services.report_job_request`; rendering runs as the system, not as a user.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from associations.models import Association
+from mha_portal.pdf import html_to_pdf
+from reports.charts import region_charts, status_by_jamoat_chart
+from reports.models import Programme
+from reports.selectors import STATUS_RULE, ProgrammeProgress, programme_progress
+
+PDF = "application/pdf"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ReportData:
+    title: str
+    programme: Programme
+    start: date
+    end: date
+    generated_at: object
+    generated_by: str
+    progress: ProgrammeProgress
+    association: Association | None = None
+
+    @property
+    def subject(self) -> str:
+        if self.association is not None:
+            return str(self.association)
+        if len(self.progress.jamoats) == 1 and not self.progress.whole_programme:
+            return str(self.progress.jamoats[0])
+        return str(self.programme)
+
+
+def _nothing(_percent: int) -> None:
+    return None
+
+
+class Report:
+    identifier = ""
+    verbose_name = gettext_lazy("Report")
+    scope = "programme"  # "programme" (officers), "jamoat" or "association"
+
+    def title(self) -> str:
+        return str(self.verbose_name)
+
+    def jamoat_ids(self, params: dict) -> list[int] | None:
+        return None
+
+    def association(self, params: dict) -> Association | None:
+        return None
+
+    def gather(self, params: dict) -> ReportData:
+        programme = Programme.objects.get(pk=params["programme"])
+        start, end = date.fromisoformat(params["start"]), date.fromisoformat(params["end"])
+        association = self.association(params)
+        return ReportData(
+            title=self.title(), programme=programme, start=start, end=end,
+            generated_at=timezone.localtime(), generated_by=params.get("generated_by") or _("Scheduled report"),
+            progress=programme_progress(user=None, programme=programme, start=start, end=end,
+                                        jamoat_ids=self.jamoat_ids(params)),
+            association=association,
+        )
+
+    def filename(self, data: ReportData, extension: str) -> str:
+        return f"{self.identifier}-{data.start:%Y%m%d}-{data.end:%Y%m%d}.{extension}"
+
+    def render(self, params: dict, progress: Progress = _nothing) -> tuple[str, str, bytes]:
+        with translation.override(params.get("language", "en")):
+            data = self.gather(params)
+            progress(40)
+            html = render_to_string("reports/pdf/report.html", self.context(data))
+            progress(60)
+            return self.filename(data, "pdf"), PDF, html_to_pdf(html)
+
+    def render_annex(self, params: dict) -> tuple[str, str, bytes]:
+        with translation.override(params.get("language", "en")):
+            data = self.gather(params)
+            return self.filename(data, "xlsx"), XLSX, workbook_bytes(data)
+
+    def context(self, data: ReportData) -> dict:
+        return {
+            "data": data,
+            "report": self,
+            "rows": data.progress.rows,
+            "status_rule": STATUS_RULE,
+            "status_chart": status_by_jamoat_chart(data.progress, _("Indicators by status and jamoat")),
+            "region_charts": region_charts(data.progress) if data.progress.whole_programme else [],
+            "pending_sections": self.pending_sections(),
+        }
+
+    def pending_sections(self) -> list[str]:
+        """Sections whose source app has no selector yet: printed as such, never as zeros."""
+        return [
+            _("Finance in EUR (money raised by currency of origin, EU match committed and released, "
+              "rates used)"),
+            _("Projects annex"),
+            _("Training and legal migration"),
+            _("Research summary"),
+            _("Ledger integrity statement (hash chain)"),
+        ]
+
+
+class ProgrammeProgressReport(Report):
+    identifier = "programme_progress"
+    verbose_name = gettext_lazy("Programme progress report")
+    scope = "programme"
+
+
+class JamoatReport(Report):
+    identifier = "jamoat"
+    verbose_name = gettext_lazy("Jamoat report")
+    scope = "jamoat"
+
+    def jamoat_ids(self, params: dict) -> list[int]:
+        return [params["jamoat"]]
+
+    def filename(self, data: ReportData, extension: str) -> str:
+        return f"jamoat-{data.progress.jamoats[0].pk}-{data.start:%Y%m%d}-{data.end:%Y%m%d}.{extension}"
+
+
+class MhaFinancialStatement(Report):
+    identifier = "mha_statement"
+    verbose_name = gettext_lazy("MHA financial statement")
+    scope = "association"
+
+    def association(self, params: dict) -> Association:
+        return Association.objects.select_related("jamoat").get(pk=params["association"])
+
+    def jamoat_ids(self, params: dict) -> list[int]:
+        return [self.association(params).jamoat_id]
+
+    def filename(self, data: ReportData, extension: str) -> str:
+        return f"mha-{data.association.pk}-{data.start:%Y%m%d}-{data.end:%Y%m%d}.{extension}"
+
+    def pending_sections(self) -> list[str]:
+        return [_("Contributions, disbursements and balances per fund"),
+                _("Ledger integrity statement (hash chain)")]
+
+
+REPORTS: dict[str, Report] = {cls.identifier: cls() for cls in
+                              (ProgrammeProgressReport, JamoatReport, MhaFinancialStatement)}
+
+
+def report_choices() -> list[tuple[str, str]]:
+    return [(key, report.verbose_name) for key, report in REPORTS.items()]
+
+
+def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) -> None:
+    sheet = workbook.create_sheet(title[:31])
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        sheet.append(row)
+    sheet.freeze_panes = "A2"
+
+
+def _target_cells(target) -> list:
+    return [None, None] if target is None else [target.low, target.high]
+
+
+def workbook_bytes(data: ReportData) -> bytes:
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    head = [_("Code"), _("Indicator"), _("Target (at least)"), _("Target (at most)"), _("Actual in period"),
+            _("Actual to date"), _("Percent of target"), _("Status")]
+    _sheet(workbook, _("Indicators"), head, [
+        [row.code, str(row.indicator), *_target_cells(row.progress.target), row.progress.period_actual,
+         row.progress.actual, row.progress.percent, row.progress.status_label] for row in data.progress.rows])
+    _sheet(workbook, _("Jamoats"), [_("Jamoat"), _("Region"), *head], [
+        [str(jr.jamoat), str(jr.jamoat.district.region), row.code, str(row.indicator),
+         *_target_cells(jr.progress.target), jr.progress.period_actual, jr.progress.actual, jr.progress.percent,
+         jr.progress.status_label]
+        for row in data.progress.rows for jr in row.jamoats])
+    _sheet(workbook, _("Regions"), [_("Code"), _("Indicator"), _("Region"), _("Actual to date")], [
+        [row.code, str(row.indicator), region, value] for row in data.progress.rows for region, value in row.by_region])
+    _sheet(workbook, _("Sources"), [_("Code"), _("Indicator"), _("Data source")], [
+        [row.code, str(row.indicator), _("Computed from the records") if row.has_source else _("No data source yet")]
+        for row in data.progress.rows])
+    _sheet(workbook, _("About"), [_("Item"), _("Value")], [
+        [_("Programme"), str(data.programme)], [_("Report"), data.title], [_("Subject"), data.subject],
+        [_("Period"), f"{data.start.isoformat()} – {data.end.isoformat()}"],
+        [_("Generated"), data.generated_at.strftime("%Y-%m-%d %H:%M")], [_("Generated by"), data.generated_by],
+        [_("Status rule"), str(STATUS_RULE)],
+        *[[_("Section without a data source yet"), section] for section in Report().pending_sections()],
+    ])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+

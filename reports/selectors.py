@@ -1,0 +1,235 @@
+"""Reads for dashboards, the API and the PDF/XLSX reports. All three call `programme_progress`,
+so the numbers they show are the same numbers by construction (and a test checks the PDF).
+
+The number of queries is fixed whatever the data size: one for the jamoats in scope, two for
+indicators and targets, two per indicator with a data source (period and to date).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Jamoat
+from mha_portal.scoping import scope_for
+from reports.computations import REGISTRY, Actual, Window, compute
+from reports.models import Indicator, Programme, ReportJob, Target
+
+ACHIEVED, ON_TRACK, BEHIND, NO_TARGET, NO_DATA = "achieved", "on_track", "behind", "no_target", "no_data"
+STATUS_LABELS = {
+    ACHIEVED: _("Achieved"),
+    ON_TRACK: _("On track"),
+    BEHIND: _("Behind"),
+    NO_TARGET: _("No target for this scope"),
+    NO_DATA: _("No data source yet"),
+}
+STATUS_RULE = _(
+    "Achieved: the actual to date reaches the target (its lower bound for a range). "
+    "On track: the actual to date reaches the share of the target expected by the period end, "
+    "growing evenly from the baseline at the programme start to the target at the programme end. "
+    "Behind: below that share."
+)
+UNKNOWN_SEX = "unknown"
+
+
+@dataclass(frozen=True)
+class TargetValue:
+    low: Decimal
+    high: Decimal | None = None
+
+    def __add__(self, other: TargetValue) -> TargetValue:
+        high = None if self.high is None or other.high is None else self.high + other.high
+        return TargetValue(self.low + other.low, high)
+
+    def __str__(self) -> str:
+        return format_number(self.low) + ("" if self.high is None else f"–{format_number(self.high)}")
+
+
+@dataclass
+class Progress:
+    target: TargetValue | None
+    actual: Decimal | None  # to date (cumulative up to the period end)
+    period_actual: Decimal | None
+    percent: Decimal | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUS_LABELS[self.status])
+
+    @property
+    def bar_percent(self) -> int:
+        return 0 if self.percent is None else int(min(max(self.percent, Decimal(0)), Decimal(100)))
+
+
+@dataclass
+class JamoatRow:
+    jamoat: Jamoat
+    progress: Progress
+
+
+@dataclass
+class IndicatorRow:
+    indicator: Indicator
+    progress: Progress
+    has_source: bool
+    jamoats: list[JamoatRow] = field(default_factory=list)
+    by_region: list[tuple[str, Decimal]] = field(default_factory=list)
+    by_sex: dict[str, Decimal] | None = None
+
+    @property
+    def code(self) -> str:
+        return self.indicator.code
+
+
+@dataclass
+class ProgrammeProgress:
+    programme: Programme
+    start: date
+    end: date
+    jamoats: list[Jamoat]
+    rows: list[IndicatorRow]
+    whole_programme: bool
+
+    @property
+    def missing_sources(self) -> list[IndicatorRow]:
+        return [row for row in self.rows if not row.has_source]
+
+
+def format_number(value: Decimal | None) -> str:
+    """One way to print a figure everywhere (pages, PDF, XLSX labels): 1,500 or 126,000.50."""
+    if value is None:
+        return "—"
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+
+
+def _percent(indicator: Indicator, actual: Decimal, target: TargetValue) -> Decimal | None:
+    baseline = indicator.baseline
+    if indicator.direction == Indicator.Direction.DECREASE:
+        span, done = baseline - target.low, baseline - actual
+    else:
+        span, done = target.low - baseline, actual - baseline
+    if span <= 0:
+        return None
+    return (done * 100 / span).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def _elapsed_share(programme: Programme, end: date) -> Decimal:
+    total = (programme.end_date - programme.start_date).days
+    done = (min(max(end, programme.start_date), programme.end_date) - programme.start_date).days
+    return Decimal(done) / Decimal(total)
+
+
+def progress_status(indicator: Indicator, programme: Programme, end: date, actual: Decimal | None,
+                    target: TargetValue | None) -> str:
+    """The on-track rule (STATUS_RULE), for either direction of change."""
+    if actual is None:
+        return NO_DATA
+    if target is None:
+        return NO_TARGET
+    baseline, share = indicator.baseline, _elapsed_share(programme, end)
+    if indicator.direction == Indicator.Direction.DECREASE:
+        if actual <= target.low:
+            return ACHIEVED
+        return ON_TRACK if actual <= baseline - (baseline - target.low) * share else BEHIND
+    if actual >= target.low:
+        return ACHIEVED
+    return ON_TRACK if actual >= baseline + (target.low - baseline) * share else BEHIND
+
+
+def _progress(indicator, programme, end, actual, period_actual, target) -> Progress:
+    percent = None if actual is None or target is None else _percent(indicator, actual, target)
+    return Progress(target=target, actual=actual, period_actual=period_actual, percent=percent,
+                    status=progress_status(indicator, programme, end, actual, target))
+
+
+def visible_jamoats(user, jamoat_ids: list[int] | None = None) -> QuerySet[Jamoat]:
+    """The jamoats in scope; `user=None` is the system (a report already authorised)."""
+    jamoats = Jamoat.objects.all() if user is None else Jamoat.objects.visible_to(user)
+    jamoats = jamoats.select_related("district__region")
+    if jamoat_ids is not None:
+        jamoats = jamoats.filter(pk__in=jamoat_ids)
+    return jamoats.order_by("district__region__name", "name")
+
+
+def current_programme() -> Programme | None:
+    return Programme.objects.order_by("-start_date").first()
+
+
+def _jamoat_target(indicator: Indicator, jamoat_id: int, targets: dict) -> TargetValue | None:
+    own = targets.get(jamoat_id)
+    if own is not None:
+        return own
+    if indicator.per_community:
+        return targets.get(None)
+    return None
+
+
+def _scope_target(indicator: Indicator, jamoats: list[Jamoat], targets: dict, whole: bool) -> TargetValue | None:
+    if whole and not indicator.per_community:
+        return targets.get(None)
+    parts = [_jamoat_target(indicator, jamoat.pk, targets) for jamoat in jamoats]
+    if not parts or any(part is None for part in parts):
+        return None
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    return total
+
+
+def _by_region(actual: Actual, jamoats: list[Jamoat]) -> list[tuple[str, Decimal]]:
+    totals: dict[str, Decimal] = {}
+    for jamoat in jamoats:
+        region = str(jamoat.district.region)
+        totals[region] = totals.get(region, Decimal(0)) + actual.by_jamoat.get(jamoat.pk, Decimal(0))
+    return sorted(totals.items())
+
+
+def programme_progress(*, user, programme: Programme, start: date, end: date,
+                       jamoat_ids: list[int] | None = None) -> ProgrammeProgress:
+    """Every indicator's target, actual (to date and in the period), percent and status, for
+    the jamoats this user may see (narrowed to `jamoat_ids` when given)."""
+    jamoats = list(visible_jamoats(user, jamoat_ids))
+    whole = jamoat_ids is None and (user is None or scope_for(user).reads_all)
+    ids = frozenset(j.pk for j in jamoats)
+    window_ids = None if whole else ids
+    indicators = programme.indicators.prefetch_related(
+        Prefetch("targets", queryset=Target.objects.order_by("jamoat_id"))
+    )
+    rows = []
+    for indicator in indicators:
+        targets = {t.jamoat_id: TargetValue(t.low, t.high) for t in indicator.targets.all()}
+        to_date = compute(indicator.computation, Window(end=end, jamoat_ids=window_ids))
+        in_period = compute(indicator.computation, Window(start=start, end=end, jamoat_ids=window_ids))
+        target = _scope_target(indicator, jamoats, targets, whole)
+        if to_date is None:
+            rows.append(IndicatorRow(indicator, _progress(indicator, programme, end, None, None, target), False))
+            continue
+        row = IndicatorRow(
+            indicator,
+            _progress(indicator, programme, end, to_date.total, in_period.total, target),
+            True,
+            by_region=_by_region(to_date, jamoats),
+            by_sex=to_date.by_sex,
+        )
+        for jamoat in jamoats:
+            row.jamoats.append(JamoatRow(jamoat, _progress(
+                indicator, programme, end, to_date.by_jamoat.get(jamoat.pk, Decimal(0)),
+                in_period.by_jamoat.get(jamoat.pk, Decimal(0)), _jamoat_target(indicator, jamoat.pk, targets))))
+        rows.append(row)
+    return ProgrammeProgress(programme=programme, start=start, end=end, jamoats=jamoats, rows=rows,
+                             whole_programme=whole)
+
+
+def computation_of(indicator: Indicator):
+    return REGISTRY.get(indicator.computation)
+
+
+def report_jobs_for(user) -> QuerySet[ReportJob]:
+    return ReportJob.objects.visible_to(user).select_related("jamoat", "association", "requested_by")

@@ -1,0 +1,158 @@
+"""Pages: the programme and jamoat dashboards, report requests and their jobs, indicator targets.
+Views orchestrate; rules are in services, reads in selectors."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from mha_portal.scoping import get_visible_or_404, scope_for
+from reports import services
+from reports.charts import region_charts, status_by_jamoat_chart
+from reports.forms import PeriodForm, ReportRequestForm, TargetForm, last_quarter
+from reports.kinds import REPORTS
+from reports.models import Indicator, ReportJob, TargetRevision
+from reports.selectors import STATUS_RULE, current_programme, programme_progress, report_jobs_for
+
+
+def _kinds_for(user) -> list[str]:
+    scope = scope_for(user)
+    return [key for key, report in REPORTS.items() if report.scope != "programme" or scope.reads_all]
+
+
+def _request_form(user, data=None) -> ReportRequestForm:
+    start, end = last_quarter(timezone.localdate())
+    return ReportRequestForm(data, user=user, kinds=_kinds_for(user),
+                             initial={"start": start, "end": end, "language": "en"})
+
+
+@login_required
+def dashboard(request):
+    programme = current_programme()
+    scope = scope_for(request.user)
+    if programme is None or scope.is_empty:
+        return render(request, "reports/dashboard.html", {"programme": programme, "empty": True})
+    period = PeriodForm(request.GET or None, user=request.user)
+    start, end, jamoat_ids = programme.start_date, timezone.localdate(), None
+    if period.is_valid():
+        start = period.cleaned_data["start"] or start
+        end = period.cleaned_data["end"] or end
+        if period.cleaned_data["jamoat"]:
+            jamoat_ids = [period.cleaned_data["jamoat"].pk]
+    progress = programme_progress(user=request.user, programme=programme, start=start, end=end,
+                                  jamoat_ids=jamoat_ids)
+    return render(request, "reports/dashboard.html", {
+        "programme": programme, "progress": progress, "period": period, "status_rule": STATUS_RULE,
+        "status_chart": status_by_jamoat_chart(progress, _("Indicators by status and jamoat")),
+        "region_charts": region_charts(progress) if progress.whole_programme else [],
+        "form": _request_form(request.user), "jobs": report_jobs_for(request.user)[:5],
+        "can_edit_targets": scope.reads_all,
+    })
+
+
+@login_required
+def job_list(request):
+    jobs = report_jobs_for(request.user)
+    status = request.GET.get("status", "")
+    if status in ReportJob.Status.values:
+        jobs = jobs.filter(status=status)
+    search = request.GET.get("q", "").strip()
+    if search:
+        jobs = jobs.filter(kind__icontains=search) | jobs.filter(jamoat__name__icontains=search)
+    page = Paginator(jobs, 25).get_page(request.GET.get("page"))
+    return render(request, "reports/job_list.html", {
+        "page": page, "status": status, "search": search, "statuses": ReportJob.Status.choices,
+        "form": _request_form(request.user), "reports": REPORTS})
+
+
+@login_required
+def job_create(request):
+    if request.method != "POST":
+        return render(request, "reports/job_form.html", {"form": _request_form(request.user)})
+    form = _request_form(request.user, request.POST)
+    if form.is_valid():
+        try:
+            job = services.report_job_request(user=request.user, data=form.service_data())
+        except ValidationError as error:
+            for field, messages_ in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, messages_)
+        else:
+            messages.success(request, _("Your report is being prepared. This page updates by itself."))
+            return redirect("reports:job-detail", pk=job.pk)
+    return render(request, "reports/job_form.html", {"form": form}, status=400)
+
+
+@login_required
+def job_detail(request, pk: int):
+    job = get_visible_or_404(report_jobs_for(request.user), request.user, pk=pk)
+    return render(request, "reports/job_detail.html", {"job": job, "report": REPORTS.get(job.kind)})
+
+
+def _file_response(job: ReportJob, field: str, content_type: str):
+    if job.status != ReportJob.Status.DONE or not getattr(job, field):
+        raise Http404
+    file = getattr(job, field)
+    return FileResponse(file.open("rb"), as_attachment=True, filename=file.name.rsplit("/", 1)[-1],
+                        content_type=content_type)
+
+
+@login_required
+def job_download(request, pk: int):
+    job = get_visible_or_404(report_jobs_for(request.user), request.user, pk=pk)
+    return _file_response(job, "file", "application/pdf")
+
+
+@login_required
+def job_annex(request, pk: int):
+    job = get_visible_or_404(report_jobs_for(request.user), request.user, pk=pk)
+    return _file_response(job, "annex", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@login_required
+@require_POST
+def job_retry(request, pk: int):
+    job = get_visible_or_404(report_jobs_for(request.user), request.user, pk=pk)
+    try:
+        services.report_job_retry(job=job, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The report is queued again."))
+    return redirect("reports:job-detail", pk=job.pk)
+
+
+@login_required
+def indicator_detail(request, pk: int):
+    if scope_for(request.user).is_empty:
+        raise Http404
+    indicator = get_object_or_404(Indicator.objects.select_related("programme"), pk=pk)
+    can_edit = scope_for(request.user).reads_all
+    form = TargetForm(request.POST or None) if can_edit else None
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        if form.is_valid():
+            try:
+                services.target_set(indicator=indicator, jamoat=form.cleaned_data["jamoat"],
+                                    low=form.cleaned_data["low"], high=form.cleaned_data["high"],
+                                    reason=form.cleaned_data["reason"], user=request.user)
+            except ValidationError as error:
+                for field, messages_ in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, messages_)
+            else:
+                messages.success(request, _("Target saved."))
+                return redirect("reports:indicator-detail", pk=indicator.pk)
+    targets = indicator.targets.select_related("jamoat").order_by("jamoat__name")
+    revisions = Paginator(
+        TargetRevision.objects.filter(target__indicator=indicator)
+        .select_related("target__jamoat", "changed_by"), 20).get_page(request.GET.get("page"))
+    return render(request, "reports/indicator_detail.html", {
+        "indicator": indicator, "targets": targets, "page": revisions, "form": form, "today": date.today()},
+        status=400 if form is not None and form.is_bound and not form.is_valid() else 200)
