@@ -171,7 +171,14 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # The donor's monthly programme report, on the 1st at 06:00; and the sweeper that hands
+    # report jobs of dead workers to live ones.
+    "reports-monthly-programme-report": {"task": "reports.monthly_programme_report",
+                                         "schedule": __import__("celery.schedules").schedules.crontab(
+                                             minute=0, hour=6, day_of_month=1)},
+    "reports-requeue-stale-jobs": {"task": "reports.requeue_stale_jobs", "schedule": 300.0},
+}
 
 CACHES = {
     "default": (
