@@ -1,0 +1,177 @@
+"""Reads of the projects app, always through the user's scope; and the typed indicator
+selectors the reports app (issue 7) builds on.
+
+Indicator selectors take `user` (None = the whole programme, for system jobs), an optional date
+range and optional jamoat ids; they return plain numbers or rows, never querysets of money.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from projects import ledger
+from projects.matching import eu_match
+from projects.models import COMMITTED_STATUSES, Enterprise, FundingWindow, Project, ProjectStatus
+
+ZERO = Decimal("0")
+
+
+# ---------------------------------------------------------------- lists
+
+def project_list(*, user, search: str = "", status: str = "", jamoat_id: int | None = None) -> QuerySet[Project]:
+    projects = Project.objects.visible_to(user).select_related("jamoat", "village", "window", "association")
+    if search:
+        projects = projects.filter(Q(title__icontains=search) | Q(village__name__icontains=search)
+                                   | Q(jamoat__name__icontains=search) | Q(description__icontains=search))
+    if status:
+        projects = projects.filter(status=status)
+    if jamoat_id:
+        projects = projects.filter(jamoat_id=jamoat_id)
+    return projects
+
+
+def approval_queue(*, user) -> QuerySet[Project]:
+    return project_list(user=user).filter(status=ProjectStatus.APPRAISED).order_by("created_at", "id")
+
+
+def window_list(*, user) -> QuerySet[FundingWindow]:
+    return FundingWindow.objects.visible_to(user)
+
+
+def enterprise_list(*, user, search: str = "", kind: str = "") -> QuerySet[Enterprise]:
+    enterprises = Enterprise.objects.visible_to(user).select_related("jamoat").annotate(member_count=Count("members"))
+    if search:
+        enterprises = enterprises.filter(Q(name__icontains=search) | Q(jamoat__name__icontains=search))
+    if kind:
+        enterprises = enterprises.filter(kind=kind)
+    return enterprises
+
+
+# ---------------------------------------------------------------- funding
+
+@dataclass(frozen=True)
+class Funding:
+    """A project's funding in EUR, all derived: the bar on the project page."""
+
+    budget: Decimal
+    community: Decimal
+    community_pledged: Decimal
+    eu_match: Decimal
+    eu_match_committed: bool
+    eu_released: Decimal
+    other: Decimal
+    gap: Decimal
+
+    def percent(self, amount: Decimal) -> int:
+        if self.budget <= 0:
+            return 0
+        return max(0, min(100, int(amount * 100 / self.budget)))
+
+    @property
+    def segments(self) -> list[tuple[str, Decimal, int]]:
+        return [("community", self.community, self.percent(self.community)),
+                ("eu", self.eu_match, self.percent(self.eu_match)),
+                ("other", self.other, self.percent(self.other)),
+                ("gap", self.gap, self.percent(self.gap))]
+
+
+def project_funding(*, project: Project) -> Funding:
+    contributions = ledger.project_contributions_eur(project)
+    community = sum(contributions, ZERO)
+    committed = project.status in COMMITTED_STATUSES or project.eu_match_eur > 0
+    if committed:
+        match = project.eu_match_eur
+    elif project.status in (ProjectStatus.REJECTED, ProjectStatus.CANCELLED):
+        match = ZERO
+    else:
+        # What approval would commit today: a preview, not a promise.
+        window = project.window
+        match = eu_match(contributions=contributions, ratio=window.match_ratio, cap=window.cap_per_project_eur,
+                         remaining=window.remaining_eur)
+    budget = project.budget_eur
+    other = project.other_funds_eur
+    return Funding(
+        budget=budget, community=community, community_pledged=project.community_share_eur, eu_match=match,
+        eu_match_committed=committed, eu_released=ledger.project_released_eur(project), other=other,
+        gap=max(ZERO, budget - community - match - other),
+    )
+
+
+# ---------------------------------------------------------------- indicators (issue 7)
+
+def _projects_for_indicators(user, jamoat_ids: Iterable[int] | None) -> QuerySet[Project]:
+    projects = Project.objects.all() if user is None else Project.objects.visible_to(user)
+    if jamoat_ids is not None:
+        projects = projects.filter(jamoat_id__in=list(jamoat_ids))
+    return projects
+
+
+def _enterprises_for_indicators(user, jamoat_ids: Iterable[int] | None) -> QuerySet[Enterprise]:
+    enterprises = Enterprise.objects.all() if user is None else Enterprise.objects.visible_to(user)
+    if jamoat_ids is not None:
+        enterprises = enterprises.filter(jamoat_id__in=list(jamoat_ids))
+    return enterprises
+
+
+def _in_range(queryset, field: str, since: date | None, until: date | None):
+    if since:
+        queryset = queryset.filter(**{f"{field}__gte": since})
+    if until:
+        queryset = queryset.filter(**{f"{field}__lte": until})
+    return queryset
+
+
+def projects_completed_per_jamoat(*, user, since: date | None = None, until: date | None = None,
+                                  jamoat_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Infrastructure projects realised (completed within the range), by jamoat id."""
+    projects = _in_range(_projects_for_indicators(user, jamoat_ids).filter(status=ProjectStatus.COMPLETED),
+                         "completed_on", since, until)
+    return dict(projects.values_list("jamoat_id").annotate(n=Count("id")).order_by())
+
+
+def cooperatives_per_jamoat(*, user, since: date | None = None, until: date | None = None,
+                            jamoat_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Cooperatives set up (founded within the range), by jamoat id."""
+    cooperatives = _in_range(_enterprises_for_indicators(user, jamoat_ids).filter(kind=Enterprise.Kind.COOPERATIVE),
+                             "founded", since, until)
+    return dict(cooperatives.values_list("jamoat_id").annotate(n=Count("id")).order_by())
+
+
+def enterprise_remittances_eur(*, user, since: date | None = None, until: date | None = None,
+                               jamoat_ids: Iterable[int] | None = None) -> Decimal:
+    """Remittances raised for businesses and cooperatives: contributions to their ledger funds, in EUR."""
+    fund_ids = _enterprises_for_indicators(user, jamoat_ids).exclude(fund__isnull=True).values("fund_id")
+    return ledger.fund_contributions_eur(fund_ids, since=since, until=until)
+
+
+@dataclass(frozen=True)
+class MatchTotals:
+    committed_eur: Decimal
+    released_eur: Decimal
+
+
+def eu_match_totals(*, user, since: date | None = None, until: date | None = None,
+                    jamoat_ids: Iterable[int] | None = None) -> MatchTotals:
+    """EU match committed (by approvals decided in the range) and released (posted to the ledger)."""
+    projects = _in_range(_projects_for_indicators(user, jamoat_ids).filter(eu_match_eur__gt=0), "decided_on",
+                         since, until)
+    committed = projects.aggregate(total=Sum("eu_match_eur"))["total"] or ZERO
+    released = ledger.match_released_eur_total(projects.exclude(fund__isnull=True).values("fund_id"))
+    return MatchTotals(committed_eur=committed, released_eur=released)
+
+
+def projects_by_status(*, user, since: date | None = None, until: date | None = None,
+                       jamoat_ids: Iterable[int] | None = None) -> dict[str, int]:
+    """Number of projects in each status (proposed within the range); every status present."""
+    projects = _projects_for_indicators(user, jamoat_ids)
+    if since:
+        projects = projects.filter(created_at__date__gte=since)
+    if until:
+        projects = projects.filter(created_at__date__lte=until)
+    counts = dict(projects.values_list("status").annotate(n=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in ProjectStatus.values}
