@@ -1,1 +1,205 @@
-routes: list = []
+"""/api/v1/households/, /members/ and /migration-episodes/: the same rules as the pages,
+through the same selectors and services."""
+
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import serializers
+
+from communities.models import Village
+from households.models import Household, Member, MigrationEpisode
+from households.selectors import SORTS, HouseholdFilters, household_list, search_condition
+from households.services import (
+    episode_create,
+    episode_update,
+    household_create,
+    household_set_head,
+    household_update,
+    member_create,
+    member_update,
+)
+from mha_portal.api import ScopedModelViewSet
+from mha_portal.scoping import get_editable_or_404, get_visible_or_404
+
+
+def _yes_no(value: str | None) -> bool | None:
+    if value in ("true", "1", "yes"):
+        return True
+    if value in ("false", "0", "no"):
+        return False
+    return None
+
+
+class MemberInlineSerializer(serializers.ModelSerializer):
+    full_name = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Member
+        fields = ["id", "last_name", "first_name", "patronymic", "full_name", "sex", "birth_year", "relation",
+                  "education", "phone"]
+
+
+class HouseholdSerializer(serializers.ModelSerializer):
+    jamoat = serializers.IntegerField(source="village.jamoat_id", read_only=True)
+    size = serializers.IntegerField(read_only=True)
+    abroad_now = serializers.BooleanField(read_only=True, help_text="A member is abroad on a trip now.")
+    has_returned = serializers.BooleanField(read_only=True, help_text="A member's last trip has ended.")
+    members = MemberInlineSerializer(many=True, required=False,
+                                     help_text="On creation: the members, exactly one with relation \"head\".")
+    code = serializers.CharField(max_length=32, required=False, allow_blank=True,
+                                 help_text="Left empty, the portal assigns one.")
+
+    class Meta:
+        model = Household
+        fields = ["id", "code", "village", "jamoat", "address", "phone", "status", "notes", "head", "size",
+                  "abroad_now", "has_returned", "members", "created_at", "updated_at"]
+        read_only_fields = ["created_at", "updated_at"]
+        # The service explains "already the head of household X"; the generic unique check would not.
+        extra_kwargs = {"head": {"validators": []}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None and "village" in self.fields:
+            self.fields["village"].queryset = Village.objects.visible_to(request.user)
+            self.fields["head"].queryset = Member.objects.visible_to(request.user)
+
+    def validate_code(self, value):
+        value = value.strip()
+        if value and Household.objects.filter(code=value).exclude(pk=getattr(self.instance, "pk", None)).exists():
+            raise serializers.ValidationError("A household with this code already exists.")
+        return value
+
+    def create(self, validated_data):
+        members = validated_data.pop("members", [])
+        validated_data.pop("head", None)
+        return household_create(user=self.context["request"].user, members=members, **validated_data)
+
+    def update(self, instance, validated_data):
+        user = self.context["request"].user
+        validated_data.pop("members", None)
+        if validated_data.pop("code", instance.code) != instance.code:
+            raise serializers.ValidationError({"code": "The household code cannot be changed."})
+        head = validated_data.pop("head", None)
+        if head is not None and head.pk != instance.head_id:
+            household_set_head(user=user, household=instance, member=head)
+        return household_update(user=user, household=instance, **validated_data)
+
+
+class MemberSerializer(MemberInlineSerializer):
+    class Meta(MemberInlineSerializer.Meta):
+        fields = ["id", "household", *MemberInlineSerializer.Meta.fields[1:]]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["household"].queryset = Household.objects.editable_by(request.user)
+
+    def create(self, validated_data):
+        return member_create(user=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        return member_update(user=self.context["request"].user, member=instance, **validated_data)
+
+
+class MigrationEpisodeSerializer(serializers.ModelSerializer):
+    household = serializers.IntegerField(source="member.household_id", read_only=True)
+
+    class Meta:
+        model = MigrationEpisode
+        fields = ["id", "member", "household", "destination_country", "destination_city", "sector",
+                  "departure_date", "return_date", "legal_status", "remittance_channel"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["member"].queryset = Member.objects.editable_by(request.user)
+
+    def create(self, validated_data):
+        return episode_create(user=self.context["request"].user, **validated_data)
+
+    def update(self, instance, validated_data):
+        return episode_update(user=self.context["request"].user, episode=instance, **validated_data)
+
+
+HOUSEHOLD_PARAMETERS = [
+    OpenApiParameter("q", OpenApiTypes.STR, description="Any member's name (Latin or Cyrillic), code or phone."),
+    OpenApiParameter("village", OpenApiTypes.INT),
+    OpenApiParameter("status", OpenApiTypes.STR, enum=Household.Status.values),
+    OpenApiParameter("abroad", OpenApiTypes.BOOL, description="A member is abroad now."),
+    OpenApiParameter("returned", OpenApiTypes.BOOL, description="A member is a returned migrant."),
+    OpenApiParameter("destination", OpenApiTypes.STR, enum=MigrationEpisode.Country.values,
+                     description="A member has travelled to this country."),
+    OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS)),
+]
+
+
+@extend_schema_view(list=extend_schema(parameters=HOUSEHOLD_PARAMETERS))
+class HouseholdViewSet(ScopedModelViewSet):
+    """Households in the user's scope; staff create and change those of their jamoats."""
+
+    queryset = Household.objects.all()
+    serializer_class = HouseholdSerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        params = self.request.query_params
+        village = params.get("village", "")
+        filters = HouseholdFilters(
+            search=params.get("q", ""), village=int(village) if village.isdigit() else None,
+            status=params.get("status", ""), abroad=_yes_no(params.get("abroad")),
+            returned=_yes_no(params.get("returned")), destination=params.get("destination", ""),
+            sort=params.get("sort", "code"))
+        members = Member.objects.order_by("id")
+        return household_list(user=self.request.user, filters=filters).prefetch_related(
+            Prefetch("members", queryset=members))
+
+    def get_object(self):
+        lookup = {"pk": self.kwargs["pk"]}
+        queryset = self.get_queryset()
+        if self.request.method in ("GET", "HEAD", "OPTIONS"):
+            return get_visible_or_404(queryset, self.request.user, **lookup)
+        get_editable_or_404(Household, self.request.user, **lookup)
+        return get_visible_or_404(queryset, self.request.user, **lookup)
+
+    def perform_create(self, serializer):
+        household = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=household.pk)
+
+    def perform_update(self, serializer):
+        household = serializer.save()
+        serializer.instance = self.get_queryset().get(pk=household.pk)
+
+
+@extend_schema_view(list=extend_schema(parameters=[
+    OpenApiParameter("q", OpenApiTypes.STR, description="Name (Latin or Cyrillic) or phone.")]))
+class MemberViewSet(ScopedModelViewSet):
+    queryset = Member.objects.order_by("household_id", "id")
+    serializer_class = MemberSerializer
+    filterset_fields = ["household", "household__village", "sex", "relation", "education"]
+
+    def get_queryset(self):
+        members = super().get_queryset()
+        search = self.request.query_params.get("q", "")
+        if search.strip():
+            households = Household.objects.visible_to(self.request.user).filter(search_condition(search))
+            members = members.filter(household__in=households.values("pk"))
+        return members
+
+
+class MigrationEpisodeViewSet(ScopedModelViewSet):
+    queryset = MigrationEpisode.objects.order_by("-departure_date", "-id")
+    serializer_class = MigrationEpisodeSerializer
+    filterset_fields = {
+        "member": ["exact"], "member__household": ["exact"], "destination_country": ["exact"],
+        "sector": ["exact"], "legal_status": ["exact"], "return_date": ["isnull"],
+    }
+
+
+routes = [
+    ("households", HouseholdViewSet, "household"),
+    ("members", MemberViewSet, "member"),
+    ("migration-episodes", MigrationEpisodeViewSet, "migration-episode"),
+]
