@@ -84,12 +84,12 @@ def rate_on(currency: str, on: date) -> ExchangeRate:
 
 def convert(amount: Decimal, currency: str, on: date) -> Conversion:
     """TJS and EUR amounts of `amount` in `currency` on date `on` (positive; the caller signs)."""
-    eur = rate_on("EUR", on)
     if currency == "TJS":
         rate, rate_date, source = Decimal(1), on, ExchangeRate.Source.NBT
     else:
-        found = eur if currency == "EUR" else rate_on(currency, on)
+        found = rate_on(currency, on)
         rate, rate_date, source = found.rate, found.date, found.source
+    eur = found if currency == "EUR" else rate_on("EUR", on)
     tjs = (amount * rate).quantize(CENT, ROUND_HALF_UP)
     amount_eur = amount if currency == "EUR" else (tjs / eur.rate).quantize(CENT, ROUND_HALF_UP)
     return Conversion(rate=rate, rate_date=rate_date, rate_source=source, eur_rate=eur.rate, tjs=tjs, eur=amount_eur)
