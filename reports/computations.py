@@ -13,11 +13,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, DecimalField, Q, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from associations.models import Association
 from communities.models import Facility, ResourceCentre
+from households.models import Member
+from remittances.models import Fund, LedgerEntry
+from training import selectors as training
+from training.models import Category
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,8 @@ class Actual:
     by_sex: dict[str, Decimal] | None = None
     # Distinct total when the same record could count in two jamoats; otherwise the sum.
     distinct_total: Decimal | None = None
+    # False for programme-wide facts (training modules, research): no per-jamoat breakdown.
+    per_jamoat: bool = True
 
     @property
     def total(self) -> Decimal:
@@ -94,6 +100,63 @@ def telephony_and_cafes(window: Window) -> Actual:
                             "centre__jamoat_id", window, distinct="centre_id")
 
 
+def _completed_households(window: Window, category: str) -> Actual:
+    """Distinct households with a member who completed a module of the category; by sex, the
+    distinct people who completed one (a household may have a woman and a man trained)."""
+    done = training.completions(jamoat_ids=window.jamoat_ids, categories=[category], start=window.start,
+                                end=window.end)
+    per_jamoat: dict[int, set[int]] = {}
+    for completion in done:
+        per_jamoat.setdefault(completion.jamoat_id, set()).add(completion.household_id)
+    people = {c.member_id for c in done}
+    by_sex: dict[str, Decimal] = {}
+    for sex in Member.objects.filter(pk__in=people).values_list("sex", flat=True) if people else []:
+        by_sex[sex] = by_sex.get(sex, Decimal(0)) + 1
+    return Actual(by_jamoat={j: Decimal(len(h)) for j, h in per_jamoat.items()}, by_sex=by_sex,
+                  distinct_total=Decimal(len({c.household_id for c in done})))
+
+
+def households_financial_education(window: Window) -> Actual:
+    return _completed_households(window, Category.FINANCIAL)
+
+
+def households_trained_business(window: Window) -> Actual:
+    return _completed_households(window, Category.BUSINESS)
+
+
+def training_modules_published(window: Window) -> Actual:
+    counts = training.training_modules_developed_and_published(start=window.start, end=window.end)
+    return Actual(by_jamoat={}, distinct_total=Decimal(counts["published"]), per_jamoat=False)
+
+
+def communities_trained_labour_migration(window: Window) -> Actual:
+    ids = training.communities_trained_on_labour_migration(start=window.start, end=window.end,
+                                                           jamoat_ids=window.jamoat_ids)
+    return Actual(by_jamoat={jamoat_id: Decimal(1) for jamoat_id in ids})
+
+
+def research_published(window: Window) -> Actual:
+    count = training.research_published(start=window.start, end=window.end, jamoat_ids=window.jamoat_ids)
+    return Actual(by_jamoat={}, distinct_total=Decimal(count), per_jamoat=False)
+
+
+def enterprise_contributions(window: Window) -> QuerySet:
+    """Contributions into business/cooperative funds, net of their reversals (EUR at posting)."""
+    entries = LedgerEntry.objects.filter(fund__kind=Fund.Kind.BUSINESS).filter(
+        Q(kind=LedgerEntry.Kind.CONTRIBUTION)
+        | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind=LedgerEntry.Kind.CONTRIBUTION))
+    entries = _dated(entries, "entry_date", window, undated_counts=False)
+    if window.jamoat_ids is not None:
+        entries = entries.filter(association__jamoat_id__in=window.jamoat_ids)
+    return entries
+
+
+def remittances_for_enterprises_eur(window: Window) -> Actual:
+    rows = (enterprise_contributions(window).order_by().values("association__jamoat_id")
+            .annotate(eur=Sum("amount_eur", output_field=DecimalField(max_digits=18, decimal_places=2))))
+    return Actual(by_jamoat={row["association__jamoat_id"]: row["eur"] for row in rows})
+
+
 def _entries(*items: Computation) -> dict[str, Computation]:
     return {item.name: item for item in items}
 
@@ -106,19 +169,25 @@ REGISTRY: dict[str, Computation] = _entries(
     Computation("telephony_and_cafes",
                 _("Resource centres with an internet café or telephony station installed"),
                 "communities", telephony_and_cafes),
-    Computation("training_modules_published", _("Training modules published"), "training"),
+    Computation("training_modules_published", _("Training modules with a publication date"), "training",
+                training_modules_published),
     Computation("households_financial_education",
-                _("Distinct households with a member attending a financial-education session"), "training"),
+                _("Distinct households with a member who completed a financial-education module"), "training",
+                households_financial_education),
     Computation("communities_trained_labour_migration",
-                _("Communities with a labour-migration training session held"), "training"),
+                _("Communities that held a labour-migration session for community actors or centre staff"),
+                "training", communities_trained_labour_migration),
     Computation("households_trained_business",
-                _("Distinct migrant households trained in business and cooperative basics"), "training"),
+                _("Distinct households with a member who completed a business or cooperative module"),
+                "training", households_trained_business),
     Computation("cooperatives_set_up", _("Cooperative enterprises registered, by founding date"), "projects"),
     Computation("infrastructure_projects_matched",
                 _("Infrastructure projects completed with EU matching"), "projects"),
     Computation("remittances_for_enterprises_eur",
-                _("Contributions for businesses and cooperatives, EUR at posting"), "remittances"),
-    Computation("research_published", _("Follow-up research reports published"), "training"),
+                _("Contributions into business and cooperative funds net of reversals, EUR at posting"),
+                "remittances", remittances_for_enterprises_eur),
+    Computation("research_published", _("Survey rounds with a publication date"), "training",
+                research_published),
 )
 
 

@@ -24,7 +24,16 @@ from associations.models import Association
 from mha_portal.pdf import html_to_pdf
 from reports.charts import region_charts, status_by_jamoat_chart
 from reports.models import Programme
-from reports.selectors import STATUS_RULE, ProgrammeProgress, programme_progress
+from reports.selectors import (
+    STATUS_RULE,
+    ChainRow,
+    Finance,
+    ProgrammeProgress,
+    finance_summary,
+    ledger_integrity,
+    programme_progress,
+)
+from training import selectors as training
 
 PDF = "application/pdf"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -40,6 +49,10 @@ class ReportData:
     generated_at: object
     generated_by: str
     progress: ProgrammeProgress
+    finance: Finance
+    outreach: dict
+    research: list
+    integrity: list[ChainRow]
     association: Association | None = None
 
     @property
@@ -73,11 +86,23 @@ class Report:
         programme = Programme.objects.get(pk=params["programme"])
         start, end = date.fromisoformat(params["start"]), date.fromisoformat(params["end"])
         association = self.association(params)
+        jamoat_ids = self.jamoat_ids(params)
+        scope_ids = None if jamoat_ids is None else frozenset(jamoat_ids)
+        progress = programme_progress(user=None, programme=programme, start=start, end=end, jamoat_ids=jamoat_ids)
+        research = training.survey_aggregates(user=None)
+        if scope_ids is None:
+            research_groups = research["regions"]
+        else:
+            names = {str(j.name) for j in progress.jamoats}
+            research_groups = [group for group in research["jamoats"] if group.label in names]
         return ReportData(
             title=self.title(), programme=programme, start=start, end=end,
             generated_at=timezone.localtime(), generated_by=params.get("generated_by") or _("Scheduled report"),
-            progress=programme_progress(user=None, programme=programme, start=start, end=end,
-                                        jamoat_ids=self.jamoat_ids(params)),
+            progress=progress,
+            finance=finance_summary(start=start, end=end, jamoat_ids=scope_ids),
+            outreach=training.counselling_and_campaign_counts(start=start, end=end, jamoat_ids=scope_ids),
+            research=research_groups,
+            integrity=ledger_integrity(jamoat_ids=scope_ids),
             association=association,
         )
 
@@ -111,12 +136,8 @@ class Report:
     def pending_sections(self) -> list[str]:
         """Sections whose source app has no selector yet: printed as such, never as zeros."""
         return [
-            _("Finance in EUR (money raised by currency of origin, EU match committed and released, "
-              "rates used)"),
-            _("Projects annex"),
-            _("Training and legal migration"),
-            _("Research summary"),
-            _("Ledger integrity statement (hash chain)"),
+            _("EU match committed and released"),
+            _("Projects annex (projects by status)"),
         ]
 
 
@@ -153,8 +174,7 @@ class MhaFinancialStatement(Report):
         return f"mha-{data.association.pk}-{data.start:%Y%m%d}-{data.end:%Y%m%d}.{extension}"
 
     def pending_sections(self) -> list[str]:
-        return [_("Contributions, disbursements and balances per fund"),
-                _("Ledger integrity statement (hash chain)")]
+        return []
 
 
 REPORTS: dict[str, Report] = {cls.identifier: cls() for cls in
@@ -197,6 +217,24 @@ def workbook_bytes(data: ReportData) -> bytes:
     _sheet(workbook, _("Sources"), [_("Code"), _("Indicator"), _("Data source")], [
         [row.code, str(row.indicator), _("Computed from the records") if row.has_source else _("No data source yet")]
         for row in data.progress.rows])
+    _sheet(workbook, _("Finance"), [_("Currency of origin"), _("Amount in that currency"), _("EUR at posting"),
+                                    _("Entries")],
+           [[r.currency, r.original, r.eur, r.entries] for r in data.finance.raised]
+           + [[_("Total"), None, data.finance.raised_eur, None]])
+    _sheet(workbook, _("Rates used"), [_("Currency"), _("Rate date"), _("TJS per unit"), _("TJS per EUR"),
+                                       _("Entries")],
+           [[r["amount_currency"], r["rate_date"], r["rate"], r["eur_rate"], r["n"]] for r in data.finance.rates])
+    _sheet(workbook, _("Training and migration"), [_("Item"), _("Value")], [
+        [_("Consultations held"), data.outreach["consultations"]], [_("Campaigns run"), data.outreach["campaigns"]],
+        [_("People reached by campaigns"), data.outreach["people_reached"]],
+        *[[f"{row.code}: {_('people trained')} ({sex})", value] for row in data.progress.rows if row.by_sex
+          for sex, value in sorted(row.by_sex.items())]])
+    _sheet(workbook, _("Research"), [_("Group"), _("Interviews"), _("Receiving remittances (%)")],
+           [[group.label, group.interviews, group.receiving_pct] for group in data.research])
+    _sheet(workbook, _("Ledger integrity"), [_("Association"), _("Jamoat"), _("Entries"), _("Chain intact"),
+                                             _("First broken entry")],
+           [[str(r.association), str(r.association.jamoat), r.entries, _("yes") if r.intact else _("no"),
+             r.broken_at] for r in data.integrity])
     _sheet(workbook, _("About"), [_("Item"), _("Value")], [
         [_("Programme"), str(data.programme)], [_("Report"), data.title], [_("Subject"), data.subject],
         [_("Period"), f"{data.start.isoformat()} – {data.end.isoformat()}"],

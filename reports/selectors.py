@@ -11,13 +11,19 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, When
 from django.utils.translation import gettext_lazy as _
 
+from associations.models import Association
 from communities.models import Jamoat
 from mha_portal.scoping import scope_for
+from remittances.chain import verify_chain
+from remittances.models import LedgerEntry
 from reports.computations import REGISTRY, Actual, Window, compute
 from reports.models import Indicator, Programme, ReportJob, Target
+
+_MONEY = DecimalField(max_digits=18, decimal_places=2)
+RATES_SHOWN = 40
 
 ACHIEVED, ON_TRACK, BEHIND, NO_TARGET, NO_DATA = "achieved", "on_track", "behind", "no_target", "no_data"
 STATUS_LABELS = {
@@ -104,6 +110,7 @@ def format_number(value: Decimal | None) -> str:
     """One way to print a figure everywhere (pages, PDF, XLSX labels): 1,500 or 126,000.50."""
     if value is None:
         return "—"
+    value = Decimal(value)
     if value == value.to_integral_value():
         return f"{int(value):,}"
     return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
@@ -215,10 +222,10 @@ def programme_progress(*, user, programme: Programme, start: date, end: date,
             indicator,
             _progress(indicator, programme, end, to_date.total, in_period.total, target),
             True,
-            by_region=_by_region(to_date, jamoats),
+            by_region=_by_region(to_date, jamoats) if to_date.per_jamoat else [],
             by_sex=to_date.by_sex,
         )
-        for jamoat in jamoats:
+        for jamoat in jamoats if to_date.per_jamoat else []:
             row.jamoats.append(JamoatRow(jamoat, _progress(
                 indicator, programme, end, to_date.by_jamoat.get(jamoat.pk, Decimal(0)),
                 in_period.by_jamoat.get(jamoat.pk, Decimal(0)), _jamoat_target(indicator, jamoat.pk, targets))))
@@ -229,6 +236,60 @@ def programme_progress(*, user, programme: Programme, start: date, end: date,
 
 def computation_of(indicator: Indicator):
     return REGISTRY.get(indicator.computation)
+
+
+@dataclass
+class CurrencyTotal:
+    currency: str
+    original: Decimal
+    eur: Decimal
+    entries: int
+
+
+@dataclass
+class Finance:
+    raised: list[CurrencyTotal]
+    raised_eur: Decimal
+    rates: list[dict]
+
+
+def finance_summary(*, start: date, end: date, jamoat_ids: frozenset[int] | None) -> Finance:
+    """Money raised in the period (contributions net of their reversals), per currency of
+    origin with its EUR value at posting, and the rates those postings used. Two queries."""
+    entries = LedgerEntry.objects.filter(entry_date__gte=start, entry_date__lte=end).filter(
+        Q(kind=LedgerEntry.Kind.CONTRIBUTION)
+        | Q(kind=LedgerEntry.Kind.REVERSAL, reverses__kind=LedgerEntry.Kind.CONTRIBUTION))
+    if jamoat_ids is not None:
+        entries = entries.filter(association__jamoat_id__in=jamoat_ids)
+    signed = Case(When(amount_tjs__lt=0, then=-F("amount")), default=F("amount"), output_field=_MONEY)
+    rows = (entries.order_by().values("amount_currency")
+            .annotate(original=Sum(signed), eur=Sum("amount_eur", output_field=_MONEY), n=Count("pk"))
+            .order_by("amount_currency"))
+    raised = [CurrencyTotal(r["amount_currency"], r["original"], r["eur"], r["n"]) for r in rows]
+    rates = list(entries.order_by().values("amount_currency", "rate_date", "rate", "eur_rate")
+                 .annotate(n=Count("pk")).order_by("rate_date", "amount_currency")[:RATES_SHOWN])
+    return Finance(raised=raised, raised_eur=sum((r.eur for r in raised), Decimal(0)), rates=rates)
+
+
+@dataclass
+class ChainRow:
+    association: Association
+    entries: int
+    intact: bool
+    broken_at: int | None
+    problem: str
+
+
+def ledger_integrity(*, jamoat_ids: frozenset[int] | None) -> list[ChainRow]:
+    """Each MHA's hash chain walked from its first entry: intact, or where it breaks."""
+    associations = Association.objects.select_related("jamoat").order_by("jamoat__name", "name")
+    if jamoat_ids is not None:
+        associations = associations.filter(jamoat_id__in=jamoat_ids)
+    rows = []
+    for association in associations:
+        state = verify_chain(association.pk)
+        rows.append(ChainRow(association, state.entries, state.intact, state.broken_at, state.problem))
+    return rows
 
 
 def report_jobs_for(user) -> QuerySet[ReportJob]:

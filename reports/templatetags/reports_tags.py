@@ -31,3 +31,10 @@ def computation_label(indicator) -> str:
 def pct(value) -> str:
     """A percent with a point in every language, so the PDF and the API read the same."""
     return "—" if value is None else f"{value}%"
+
+
+@register.filter
+def sex_label(code: str) -> str:
+    from households.models import Member
+
+    return str(dict(Member.Sex.choices).get(code, code))
