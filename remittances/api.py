@@ -1,1 +1,179 @@
-routes: list = []
+"""Ledger API: read entries, rates and requests; create contributions and disbursement requests
+through the same services as the pages; reversal and approval as their own actions. Every create
+needs an `Idempotency-Key` header."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, status
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from associations.api import idempotent_response
+from associations.models import Association
+from households.models import Household, Member
+from mha_portal.api import ScopedReadOnlyViewSet
+from mha_portal.idempotency import key_from_request
+from mha_portal.scoping import get_visible_or_404
+from remittances import services
+from remittances.models import ExchangeRate, Fund, LedgerEntry, PostingRequest, ReversalRequest
+
+
+class ExchangeRateSerializer(serializers.ModelSerializer):
+    rate = serializers.CharField()
+
+    class Meta:
+        model = ExchangeRate
+        fields = ["id", "currency", "date", "rate", "source", "status", "entered_by", "approved_by"]
+        read_only_fields = ["source", "status", "entered_by", "approved_by"]
+        validators = []
+
+
+class LedgerEntrySerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(source="amount.amount", max_digits=14, decimal_places=2, read_only=True)
+    currency = serializers.CharField(source="amount.currency.code", read_only=True)
+    verification_code = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = LedgerEntry
+        fields = ["id", "association", "fund", "sequence", "kind", "entry_date", "posted_at", "amount", "currency",
+                  "rate", "rate_date", "rate_source", "eur_rate", "amount_tjs", "amount_eur", "channel",
+                  "receipt_number", "payer", "migrant", "counterparty", "reference", "note", "reverses",
+                  "transfer_pair", "created_by", "approved_by", "hash", "previous_hash", "verification_code"]
+
+
+class PostingRequestSerializer(serializers.ModelSerializer):
+    amount = serializers.DecimalField(source="amount.amount", max_digits=14, decimal_places=2, read_only=True)
+    currency = serializers.CharField(source="amount.currency.code", read_only=True)
+
+    class Meta:
+        model = PostingRequest
+        fields = ["id", "association", "fund", "kind", "amount", "currency", "entry_date", "channel", "counterparty",
+                  "reference", "purpose", "status", "requested_by", "decided_by", "decided_at", "entry"]
+
+
+class ReversalRequestSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ReversalRequest
+        fields = ["id", "association", "entry", "reason", "status", "requested_by", "decided_by", "reversal"]
+
+
+class PostingInputSerializer(serializers.Serializer):
+    """A contribution (posted at once) or a disbursement (a request awaiting a second person)."""
+
+    kind = serializers.ChoiceField(choices=["contribution", "disbursement"])
+    association = serializers.IntegerField()
+    fund = serializers.IntegerField(required=False)
+    amount = serializers.CharField(max_length=40, help_text=_("As typed, e.g. “1 234,50”."))
+    currency = serializers.CharField(max_length=8)
+    entry_date = serializers.DateField()
+    channel = serializers.ChoiceField(choices=LedgerEntry.Channel.choices)
+    payer = serializers.IntegerField(required=False)
+    migrant = serializers.IntegerField(required=False)
+    counterparty = serializers.CharField(max_length=200, required=False, default="")
+    purpose = serializers.CharField(max_length=500, required=False, default="")
+    note = serializers.CharField(max_length=500, required=False, default="", allow_blank=True)
+
+    def validate(self, data):
+        if data["kind"] == "contribution" and not data.get("payer"):
+            raise serializers.ValidationError({"payer": _("Choose the paying household.")})
+        if data["kind"] == "disbursement" and not (data.get("counterparty") and data.get("purpose")):
+            raise serializers.ValidationError({"counterparty": _("Say who is paid and for what.")})
+        return data
+
+
+class ReverseInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+def _get(model, pk, field):
+    obj = model._base_manager.filter(pk=pk).first()
+    if obj is None:
+        raise serializers.ValidationError({field: _("Not found.")})
+    return obj
+
+
+class ExchangeRateViewSet(ScopedReadOnlyViewSet):
+    queryset = ExchangeRate.objects.order_by("-date", "currency")
+    serializer_class = ExchangeRateSerializer
+    filterset_fields = ["currency", "date", "status"]
+
+    def create(self, request):
+        serializer = ExchangeRateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        return idempotent_response(lambda: (services.exchange_rate_enter(
+            user=request.user, currency=data["currency"], on=data["date"], rate=data["rate"],
+            idempotency_key=key_from_request(request)), ExchangeRateSerializer))
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        rate = services.exchange_rate_decide(user=request.user, rate=self.get_object(), approve=True)
+        return Response(ExchangeRateSerializer(rate).data)
+
+
+class LedgerEntryViewSet(ScopedReadOnlyViewSet):
+    queryset = LedgerEntry.objects.order_by("association", "-sequence")
+    serializer_class = LedgerEntrySerializer
+    filterset_fields = ["association", "fund", "kind", "entry_date", "payer", "receipt_number"]
+    search_fields = ["counterparty", "note", "reference"]
+
+    def create(self, request):
+        data = PostingInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = data.validated_data
+        association = get_visible_or_404(Association, request.user, pk=data["association"])
+        fund = (_get(Fund, data["fund"], "fund") if data.get("fund")
+                else services.general_fund(association))
+        key = key_from_request(request)
+        common = {"user": request.user, "fund": fund, "amount": data["amount"], "currency": data["currency"],
+                  "entry_date": data["entry_date"], "channel": data["channel"], "idempotency_key": key}
+        if data["kind"] == "contribution":
+            payer = _get(Household, data["payer"], "payer")
+            migrant = _get(Member, data["migrant"], "migrant") if data.get("migrant") else None
+            return idempotent_response(lambda: (services.contribution_post(
+                association=association, payer=payer, migrant=migrant, note=data["note"], **common),
+                LedgerEntrySerializer))
+        if fund.association_id != association.pk:
+            raise serializers.ValidationError({"fund": _("This fund belongs to another association.")})
+        return idempotent_response(lambda: (services.disbursement_request(
+            counterparty=data["counterparty"], purpose=data["purpose"], **common), PostingRequestSerializer))
+
+    @action(detail=True, methods=["post"])
+    def reverse(self, request, pk=None):
+        entry = get_visible_or_404(LedgerEntry, request.user, pk=pk)
+        data = ReverseInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return idempotent_response(lambda: (services.reversal_request_create(
+            user=request.user, entry=entry, reason=data.validated_data["reason"],
+            idempotency_key=key_from_request(request)), ReversalRequestSerializer))
+
+
+class PostingRequestViewSet(ScopedReadOnlyViewSet):
+    queryset = PostingRequest.objects.order_by("-requested_at")
+    serializer_class = PostingRequestSerializer
+    filterset_fields = ["association", "fund", "status", "kind"]
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        posting = get_visible_or_404(PostingRequest, request.user, pk=pk)
+        entry = services.posting_request_approve(user=request.user, request=posting)
+        return Response(LedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+class ReversalRequestViewSet(ScopedReadOnlyViewSet):
+    queryset = ReversalRequest.objects.order_by("-requested_at")
+    serializer_class = ReversalRequestSerializer
+    filterset_fields = ["association", "status"]
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        reversal = get_visible_or_404(ReversalRequest, request.user, pk=pk)
+        entry = services.reversal_approve(user=request.user, request=reversal)
+        return Response(LedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+
+routes = [
+    ("exchange-rates", ExchangeRateViewSet, "exchange-rate"),
+    ("ledger-entries", LedgerEntryViewSet, "ledger-entry"),
+    ("posting-requests", PostingRequestViewSet, "posting-request"),
+    ("reversal-requests", ReversalRequestViewSet, "reversal-request"),
+]

@@ -1,0 +1,106 @@
+"""The ledger API: same rules as the pages, idempotent creates, 4xx never 500, scoped reads."""
+
+import pytest
+from django.utils import timezone
+
+from mha_portal.idempotency import new_key
+from remittances.models import LedgerEntry
+from tests.remittances.factories import contribute, make_household, make_rates
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/ledger-entries/"
+
+
+@pytest.fixture
+def payer(world):
+    make_rates()
+    return make_household(world.village_a, member_of=world.association_a)
+
+
+def _body(world, household, **overrides):
+    body = {"kind": "contribution", "association": world.association_a.pk, "payer": household.pk,
+            "amount": "1 234,50", "currency": "RUB", "entry_date": timezone.localdate().isoformat(),
+            "channel": "cash"}
+    body.update(overrides)
+    return body
+
+
+def test_contribution_posted_once_per_idempotency_key(world, payer, api_for):
+    api, key = api_for(world.treasurer_a), new_key()
+    first = api.post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 201, first.json()
+    assert first.json()["amount"] == "1234.50" and first.json()["receipt_number"] == 1
+    retry = api.post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert retry.status_code == 200 and retry.json()["id"] == first.json()["id"]
+    other = api.post(URL, _body(world, payer, amount="99"), format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert other.status_code == 422
+    assert LedgerEntry.objects.count() == 1
+
+
+def test_create_without_idempotency_key_is_refused(world, payer, api_for):
+    response = api_for(world.treasurer_a).post(URL, _body(world, payer), format="json")
+    assert response.status_code == 400 and "Idempotency-Key" in str(response.json())
+
+
+@pytest.mark.parametrize("overrides", [
+    {"amount": "0"}, {"amount": "-10"}, {"amount": "abc"}, {"currency": "GBP"},
+    {"entry_date": "2999-01-01"}, {"entry_date": "2001-01-01"}, {"payer": 999999}, {"fund": 999999},
+    {"kind": "disbursement", "counterparty": "X", "purpose": "Y", "amount": "100000"},
+    {"amount": "1\x00"},
+])
+def test_bad_input_answers_4xx_and_writes_nothing(world, payer, api_for, overrides):
+    response = api_for(world.treasurer_a).post(URL, _body(world, payer, **overrides), format="json",
+                                               HTTP_IDEMPOTENCY_KEY=new_key())
+    assert 400 <= response.status_code < 500, response.content
+    assert LedgerEntry.objects.count() == 0
+
+
+def test_payer_who_is_not_a_member_is_refused_with_a_message(world, payer, api_for):
+    stranger = make_household(world.village_a)
+    response = api_for(world.treasurer_a).post(URL, _body(world, payer, payer=stranger.pk), format="json",
+                                               HTTP_IDEMPOTENCY_KEY=new_key())
+    assert response.status_code == 400 and "not a member" in str(response.json())
+
+
+def test_treasurer_cannot_post_in_an_association_outside_their_scope(world, payer, api_for):
+    response = api_for(world.treasurer_a).post(URL, _body(world, payer, association=world.association_b.pk),
+                                               format="json", HTTP_IDEMPOTENCY_KEY=new_key())
+    assert response.status_code == 404
+
+
+def test_staff_read_their_jamoats_entries_but_cannot_post(world, payer, api_for):
+    entry = contribute(world.treasurer_a, world.association_a, payer)
+    assert api_for(world.staff_a).get(f"{URL}{entry.pk}/").status_code == 200
+    assert api_for(world.staff_b).get(f"{URL}{entry.pk}/").status_code == 404
+    assert api_for(world.outsider).get(URL).json()["count"] == 0
+    posted = api_for(world.staff_a).post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=new_key())
+    assert posted.status_code == 403
+
+
+def test_reversal_is_its_own_action_and_needs_a_second_person(world, payer, api_for):
+    from tests.factories import make_treasurer
+    entry = contribute(world.treasurer_a, world.association_a, payer, "100")
+    api = api_for(world.treasurer_a)
+    requested = api.post(f"{URL}{entry.pk}/reverse/", {"reason": "Wrong payer"}, format="json",
+                         HTTP_IDEMPOTENCY_KEY=new_key())
+    assert requested.status_code == 201
+    url = f"/api/v1/reversal-requests/{requested.json()['id']}/approve/"
+    assert api.post(url).status_code == 400
+    approved = api_for(make_treasurer(world.association_a, "treasurer-a2")).post(url)
+    assert approved.status_code == 201 and approved.json()["reverses"] == entry.pk
+
+
+def test_memberships_and_meetings_are_scoped(world, payer, api_for):
+    assert api_for(world.treasurer_a).get("/api/v1/memberships/").json()["count"] == 1
+    assert api_for(world.staff_b).get("/api/v1/memberships/").json()["count"] == 0
+    other = make_household(world.village_a)
+    response = api_for(world.treasurer_a).post("/api/v1/memberships/", {
+        "association": world.association_a.pk, "household": other.pk, "joined": "2024-01-01"}, format="json")
+    assert response.status_code == 201
+    again = api_for(world.treasurer_a).post("/api/v1/memberships/", {
+        "association": world.association_a.pk, "household": other.pk, "joined": "2024-01-01"}, format="json")
+    assert again.status_code == 400 and "already a member" in str(again.json())
+    meeting = api_for(world.treasurer_a).post("/api/v1/meetings/", {
+        "association": world.association_a.pk, "date": "2025-05-01", "attendees": [payer.pk, other.pk]},
+        format="json", HTTP_IDEMPOTENCY_KEY=new_key())
+    assert meeting.status_code == 201 and len(meeting.json()["attendees"]) == 2
