@@ -102,6 +102,13 @@ def project_funding(*, project: Project) -> Funding:
     )
 
 
+def enterprise_capital_eur(*, enterprise: Enterprise) -> Decimal:
+    """Capital invested from remittances: contributions posted to the enterprise's ledger fund."""
+    if enterprise.fund_id is None:
+        return ZERO
+    return ledger.fund_contributions_eur([enterprise.fund_id])
+
+
 # ---------------------------------------------------------------- indicators (issue 7)
 
 def _projects_for_indicators(user, jamoat_ids: Iterable[int] | None) -> QuerySet[Project]:
