@@ -128,10 +128,13 @@ class TargetRevision(models.Model):
     changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("changed by"))
     changed_at = models.DateTimeField(_("changed at"), auto_now_add=True)
-    old_low = models.DecimalField(_("previous target (at least)"), max_digits=14, decimal_places=2, null=True)
-    old_high = models.DecimalField(_("previous target (at most)"), max_digits=14, decimal_places=2, null=True)
+    old_low = models.DecimalField(_("previous target (at least)"), max_digits=14, decimal_places=2, null=True,
+                                   blank=True)
+    old_high = models.DecimalField(_("previous target (at most)"), max_digits=14, decimal_places=2, null=True,
+                                   blank=True)
     new_low = models.DecimalField(_("new target (at least)"), max_digits=14, decimal_places=2)
-    new_high = models.DecimalField(_("new target (at most)"), max_digits=14, decimal_places=2, null=True)
+    new_high = models.DecimalField(_("new target (at most)"), max_digits=14, decimal_places=2, null=True,
+                                   blank=True)
     reason = models.TextField(_("reason"))
 
     class Meta:
