@@ -380,7 +380,7 @@ class SurveyResponse(models.Model):
                 | (Q(received_remittances=False) & Q(Exact(_SHARE_SUM, 0))),
                 name="survey_shares_add_up",
                 violation_error_message=_(
-                    "The spending shares must add up to 100% (or all be 0 when no money was received).")),
+                    "The spending shares must add up to 100%% (or all be 0 when no money was received).")),
             models.CheckConstraint(
                 condition=Q(received_remittances=False) | Q(amount_12m__gt=0),
                 name="survey_amount_when_received",

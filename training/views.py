@@ -1,0 +1,468 @@
+"""Pages of the training app: small views that look the object up in the user's scope, call a
+service and render. Out of scope is a 404 for pages, PDFs and exports alike."""
+
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from communities.models import Facility
+from households.models import Member
+from mha_portal.pdf import render_pdf
+from mha_portal.scoping import can_write_in_jamoat, get_editable_or_404, get_visible_or_404, scope_for
+from training import selectors, services
+from training.forms import (
+    CampaignForm,
+    ConsultationForm,
+    FacilityStatusForm,
+    MaterialForm,
+    ModuleForm,
+    SessionForm,
+    SurveyResponseForm,
+    SurveyRoundForm,
+    UsageForm,
+    add_service_errors,
+    writable_jamoats,
+)
+from training.models import (
+    SHARE_FIELDS,
+    Campaign,
+    Category,
+    Consultation,
+    FacilityUsage,
+    MigrationTopic,
+    SurveyResponse,
+    SurveyRound,
+    TrainingModule,
+    TrainingSession,
+)
+
+PAGE_SIZE = 25
+
+
+def _page(request, queryset, size: int = PAGE_SIZE):
+    return Paginator(queryset, size).get_page(request.GET.get("page"))
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _require_scope(request) -> None:
+    if scope_for(request.user).is_empty:
+        raise Http404
+
+
+def _visible_jamoats(user):
+    from communities.models import Jamoat
+
+    return Jamoat.objects.visible_to(user).order_by("name")
+
+
+def _save_with(request, form, service, **extra):
+    """Run the service on a valid form; on its ValidationError show the messages on the form."""
+    if not form.is_valid():
+        return None
+    data = form.service_fields() if hasattr(form, "service_fields") else form.cleaned_data
+    try:
+        return service(user=request.user, **extra, **data)
+    except ValidationError as error:
+        add_service_errors(form, error)
+        return None
+
+
+# Overview and modules --------------------------------------------------------------------
+
+@login_required
+def home(request):
+    _require_scope(request)
+    user = request.user
+    year_start = date(timezone.localdate().year, 1, 1)
+    return render(request, "training/home.html", {
+        "modules": TrainingModule.objects.count(),
+        "sessions": selectors.session_list(user=user).count(),
+        "financial": selectors.households_completed_financial_education(user=user),
+        "business": sum(selectors.households_trained_in_business_by_jamoat(user=user).values()),
+        "outreach": selectors.counselling_and_campaign_counts(user=user, start=year_start),
+        "recent": selectors.session_list(user=user)[:5],
+    })
+
+
+@login_required
+def module_list(request):
+    _require_scope(request)
+    search, category = request.GET.get("q", "").strip(), request.GET.get("category", "")
+    return render(request, "training/module_list.html", {
+        "page": _page(request, selectors.module_list(search=search, category=category)),
+        "search": search, "category": category, "categories": Category.choices,
+        "can_manage": services.can_manage_programme(request.user),
+    })
+
+
+@login_required
+def module_detail(request, pk: int):
+    _require_scope(request)
+    module = TrainingModule.objects.filter(pk=pk).prefetch_related("materials").first()
+    if module is None:
+        raise Http404
+    can_manage = services.can_manage_programme(request.user)
+    form = MaterialForm()
+    if request.method == "POST":
+        if not can_manage:
+            raise PermissionDenied
+        form = MaterialForm(request.POST, request.FILES)
+        if _save_with(request, form, services.material_add, module=module):
+            messages.success(request, _("The material was uploaded."))
+            return redirect("training:module-detail", pk=module.pk)
+    return render(request, "training/module_detail.html", {
+        "module": module, "form": form, "can_manage": can_manage,
+        "sessions": selectors.session_list(user=request.user, module_id=module.pk)[:10],
+        "completed": len(selectors.completions(user=request.user, module_id=module.pk)),
+    })
+
+
+@login_required
+def module_edit(request, pk: int | None = None):
+    if not services.can_manage_programme(request.user):
+        raise Http404 if scope_for(request.user).is_empty else PermissionDenied
+    module = TrainingModule.objects.filter(pk=pk).first() if pk else None
+    if pk and module is None:
+        raise Http404
+    form = ModuleForm(request.POST or None, instance=module)
+    if request.method == "POST":
+        if module:
+            saved = _save_with(request, form, services.module_update, module=module)
+        else:
+            saved = _save_with(request, form, services.module_create)
+        if saved:
+            messages.success(request, _("The module was saved."))
+            return redirect("training:module-detail", pk=saved.pk)
+    return render(request, "training/form.html", {
+        "form": form, "title": _("Edit module") if module else _("New training module"),
+        "cancel": "training:module-list"})
+
+
+# Sessions, attendance, sheets and certificates ------------------------------------------
+
+@login_required
+def session_list(request):
+    _require_scope(request)
+    search = request.GET.get("q", "").strip()
+    filters = {"jamoat_id": _int(request.GET.get("jamoat")), "module_id": _int(request.GET.get("module")),
+               "category": request.GET.get("category", "")}
+    sessions = selectors.session_list(user=request.user, search=search, **filters)
+    return render(request, "training/session_list.html", {
+        "page": _page(request, sessions), "search": search, "filters": filters,
+        "jamoats": _visible_jamoats(request.user), "modules": TrainingModule.objects.order_by("code"),
+        "categories": Category.choices, "can_create": writable_jamoats(request.user).exists(),
+    })
+
+
+@login_required
+def session_edit(request, pk: int | None = None):
+    session = get_editable_or_404(TrainingSession, request.user, pk=pk) if pk else None
+    if session is None and not writable_jamoats(request.user).exists():
+        raise Http404 if scope_for(request.user).is_empty else PermissionDenied
+    initial = {"module": _int(request.GET.get("module"))}
+    form = SessionForm(request.POST or None, instance=session, user=request.user, initial=initial)
+    if request.method == "POST":
+        if session:
+            saved = _save_with(request, form, services.session_update, session=session)
+        else:
+            saved = _save_with(request, form, services.session_create)
+        if saved:
+            messages.success(request, _("The session was saved. Now mark who attended."))
+            return redirect("training:session-detail", pk=saved.pk)
+    return render(request, "training/form.html", {
+        "form": form, "title": _("Edit session") if session else _("New training session"),
+        "cancel": "training:session-list"})
+
+
+@login_required
+def session_detail(request, pk: int):
+    """The attendance register: everyone of the jamoat on one screen, ticked when present."""
+    session = get_visible_or_404(TrainingSession.objects.select_related("module", "jamoat"), request.user, pk=pk)
+    can_edit = can_write_in_jamoat(request.user, session.jamoat_id)
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        ids = [value for value in (_int(v) for v in request.POST.getlist("present")) if value is not None]
+        try:
+            added, removed = services.attendance_set(user=request.user, session=session, member_ids=ids)
+        except ValidationError as error:
+            for message in error.messages:
+                messages.error(request, message)
+        else:
+            messages.success(request, _("Attendance saved: %(present)d present (%(added)d added, %(removed)d "
+                                        "removed).") % {"present": len(ids), "added": added, "removed": removed})
+        return redirect("training:session-detail", pk=session.pk)
+    roster = list(selectors.session_roster(session=session))
+    completed = {c.member_id for c in selectors.completions(module_id=session.module_id,
+                                                            jamoat_ids=[session.jamoat_id])}
+    present = [m for m in roster if m.present]
+    return render(request, "training/session_detail.html", {
+        "session": session, "roster": roster, "present": present, "completed": completed,
+        "households": len({m.household_id for m in present}), "can_edit": can_edit,
+        "is_future": session.date > timezone.localdate(),
+    })
+
+
+@login_required
+def attendance_sheet(request, pk: int):
+    session = get_visible_or_404(TrainingSession.objects.select_related("module", "jamoat__district"),
+                                 request.user, pk=pk)
+    attendees = (Member.objects.filter(training_attendances__session=session)
+                 .select_related("household__village").order_by("last_name", "first_name"))
+    pdf = render_pdf("training/pdf/attendance_sheet.html", {
+        "session": session, "attendees": attendees, "blank_rows": range(max(10, 25 - attendees.count())),
+    }, request=request)
+    return _pdf_response(pdf, f"attendance-{session.pk}.pdf")
+
+
+@login_required
+def certificate(request, module_pk: int, member_pk: int):
+    """A completion certificate, in the user's language; 404 unless the person completed it."""
+    member = get_visible_or_404(Member.objects.select_related("household__village__jamoat"), request.user,
+                                pk=member_pk)
+    module = TrainingModule.objects.filter(pk=module_pk).first()
+    completed_on = selectors.completion_date(member=member, module=module) if module else None
+    if completed_on is None:
+        raise Http404
+    pdf = render_pdf("training/pdf/certificate.html", {
+        "member": member, "module": module, "completed_on": completed_on,
+        "number": f"{module.code.upper()}-{member.pk:06d}", "jamoat": member.household.village.jamoat,
+    }, request=request)
+    return _pdf_response(pdf, f"certificate-{module.code}-{member.pk}.pdf")
+
+
+def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+# Counselling and campaigns ---------------------------------------------------------------
+
+@login_required
+def consultation_list(request):
+    _require_scope(request)
+    search, topic = request.GET.get("q", "").strip(), request.GET.get("topic", "")
+    jamoat_id = _int(request.GET.get("jamoat"))
+    items = selectors.consultation_list(user=request.user, search=search, jamoat_id=jamoat_id, topic=topic)
+    return render(request, "training/consultation_list.html", {
+        "page": _page(request, items), "search": search, "topic": topic, "jamoat_id": jamoat_id,
+        "topics": MigrationTopic.choices, "jamoats": _visible_jamoats(request.user),
+        "can_create": writable_jamoats(request.user).exists(),
+    })
+
+
+@login_required
+def consultation_edit(request, pk: int | None = None):
+    consultation = get_editable_or_404(Consultation, request.user, pk=pk) if pk else None
+    if consultation is None and not writable_jamoats(request.user).exists():
+        raise Http404 if scope_for(request.user).is_empty else PermissionDenied
+    form = ConsultationForm(request.POST or None, instance=consultation, user=request.user)
+    if request.method == "POST":
+        if consultation:
+            saved = _save_with(request, form, services.consultation_update, consultation=consultation)
+        else:
+            saved = _save_with(request, form, services.consultation_create)
+        if saved:
+            messages.success(request, _("The consultation was saved."))
+            return redirect("training:consultation-list")
+    return render(request, "training/form.html", {
+        "form": form, "title": _("Edit consultation") if consultation else _("New consultation"),
+        "cancel": "training:consultation-list"})
+
+
+@login_required
+def campaign_list(request):
+    _require_scope(request)
+    search, topic = request.GET.get("q", "").strip(), request.GET.get("topic", "")
+    jamoat_id = _int(request.GET.get("jamoat"))
+    items = selectors.campaign_list(user=request.user, search=search, jamoat_id=jamoat_id, topic=topic)
+    return render(request, "training/campaign_list.html", {
+        "page": _page(request, items), "search": search, "topic": topic, "jamoat_id": jamoat_id,
+        "topics": MigrationTopic.choices, "jamoats": _visible_jamoats(request.user),
+        "can_create": writable_jamoats(request.user).exists(),
+    })
+
+
+@login_required
+def campaign_edit(request, pk: int | None = None):
+    campaign = get_editable_or_404(Campaign, request.user, pk=pk) if pk else None
+    if campaign is None and not writable_jamoats(request.user).exists():
+        raise Http404 if scope_for(request.user).is_empty else PermissionDenied
+    form = CampaignForm(request.POST or None, instance=campaign, user=request.user)
+    if request.method == "POST":
+        if campaign:
+            saved = _save_with(request, form, services.campaign_update, campaign=campaign)
+        else:
+            saved = _save_with(request, form, services.campaign_create)
+        if saved:
+            messages.success(request, _("The campaign was saved."))
+            return redirect("training:campaign-list")
+    return render(request, "training/form.html", {
+        "form": form, "title": _("Edit campaign") if campaign else _("New information campaign"),
+        "cancel": "training:campaign-list"})
+
+
+# Resource-centre services ----------------------------------------------------------------
+
+@login_required
+def facility_list(request):
+    _require_scope(request)
+    facilities = list(Facility.objects.visible_to(request.user).select_related("centre__jamoat")
+                      .order_by("centre__jamoat__name", "kind"))
+    today = timezone.localdate()
+    months = [((today.year * 12 + today.month - 1 - back) // 12, (today.month - 1 - back) % 12 + 1)
+              for back in range(5, -1, -1)]
+    usage = {(u.facility_id, u.year, u.month): u.count for u in FacilityUsage.objects.filter(
+        facility__in=facilities, year__gte=months[0][0])}
+    rows = [{"facility": f, "can_edit": can_write_in_jamoat(request.user, f.centre.jamoat_id),
+             "counts": [usage.get((f.pk, y, m)) for y, m in months]} for f in facilities]
+    page = _page(request, rows)
+    form = UsageForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        month = form.cleaned_data["month"]
+        try:
+            services.facility_usage_record(user=request.user, facility=form.cleaned_data["facility"],
+                                           year=month.year, month=month.month, count=form.cleaned_data["count"])
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, _("The monthly usage was saved."))
+            return redirect("training:facility-list")
+    return render(request, "training/facility_list.html", {
+        "page": page, "months": [date(y, m, 1) for y, m in months], "form": form,
+        "status_choices": Facility.Status.choices, "can_record": writable_jamoats(request.user).exists(),
+    })
+
+
+@login_required
+@require_POST
+def facility_status(request, pk: int):
+    facility = get_visible_or_404(Facility.objects.select_related("centre"), request.user, pk=pk)
+    form = FacilityStatusForm(request.POST)
+    if not can_write_in_jamoat(request.user, facility.centre.jamoat_id):
+        raise PermissionDenied
+    if form.is_valid():
+        services.facility_set_status(user=request.user, facility=facility, status=form.cleaned_data["status"])
+        messages.success(request, _("The facility status was updated."))
+    else:
+        messages.error(request, _("Choose a valid status."))
+    return redirect("training:facility-list")
+
+
+# The remittance survey -------------------------------------------------------------------
+
+@login_required
+def round_list(request):
+    _require_scope(request)
+    rounds = (SurveyRound.objects.visible_to(request.user).select_related("region")
+              .annotate(interviews=Count("responses")))
+    return render(request, "training/round_list.html", {
+        "page": _page(request, rounds.order_by("-start_date", "name")),
+        "can_manage": services.can_manage_programme(request.user),
+    })
+
+
+@login_required
+def round_edit(request, pk: int | None = None):
+    if not services.can_manage_programme(request.user):
+        raise Http404 if scope_for(request.user).is_empty else PermissionDenied
+    survey_round = get_visible_or_404(SurveyRound, request.user, pk=pk) if pk else None
+    form = SurveyRoundForm(request.POST or None, instance=survey_round)
+    if request.method == "POST":
+        if survey_round:
+            saved = _save_with(request, form, services.survey_round_update, survey_round=survey_round)
+        else:
+            saved = _save_with(request, form, services.survey_round_create)
+        if saved:
+            messages.success(request, _("The survey round was saved."))
+            return redirect("training:round-detail", pk=saved.pk)
+    return render(request, "training/form.html", {
+        "form": form, "title": _("Edit survey round") if survey_round else _("New survey round"),
+        "cancel": "training:round-list"})
+
+
+@login_required
+def round_detail(request, pk: int):
+    survey_round = get_visible_or_404(SurveyRound.objects.select_related("region"), request.user, pk=pk)
+    search, jamoat_id = request.GET.get("q", "").strip(), _int(request.GET.get("jamoat"))
+    responses = selectors.survey_response_list(user=request.user, round_id=survey_round.pk, jamoat_id=jamoat_id,
+                                               search=search)
+    return render(request, "training/round_detail.html", {
+        "round": survey_round, "aggregates": {
+            key: [_present(group) for group in groups]
+            for key, groups in selectors.survey_aggregates(user=request.user, round_id=survey_round.pk).items()},
+        "page": _page(request, responses), "search": search, "jamoat_id": jamoat_id,
+        "jamoats": _visible_jamoats(request.user).filter(district__region=survey_round.region_id),
+        "can_interview": writable_jamoats(request.user).filter(district__region=survey_round.region_id).exists(),
+        "can_manage": services.can_manage_programme(request.user),
+    })
+
+
+def _present(group: selectors.SurveyGroup) -> dict:
+    """A survey group with its codes turned into labels, ready for the template."""
+    channels, intentions = dict(SurveyResponse.Channel.choices), dict(SurveyResponse.Intention.choices)
+    return {
+        "label": group.label, "interviews": group.interviews, "receiving": group.receiving,
+        "receiving_pct": group.receiving_pct,
+        "amounts": [{"currency": currency, **figures} for currency, figures in group.amounts.items()],
+        "channels": [(channels.get(code, code), pct) for code, pct in group.channels.items()],
+        "spending": [(SurveyResponse._meta.get_field(name).verbose_name, pct) for name, pct in group.spending.items()],
+        "intentions": [(intentions.get(code, code), pct) for code, pct in group.intentions.items()],
+    }
+
+
+@login_required
+def response_edit(request, round_pk: int, pk: int | None = None):
+    survey_round = get_visible_or_404(SurveyRound.objects.select_related("region"), request.user, pk=round_pk)
+    response = get_editable_or_404(SurveyResponse.objects.filter(round=survey_round), request.user, pk=pk) \
+        if pk else None
+    if response is None and not writable_jamoats(request.user).filter(
+            district__region=survey_round.region_id).exists():
+        raise PermissionDenied
+    form = SurveyResponseForm(request.POST or None, instance=response, user=request.user,
+                              survey_round=survey_round)
+    if request.method == "POST":
+        if response:
+            saved = _save_with(request, form, services.survey_response_update, response=response)
+        else:
+            saved = _save_with(request, form, services.survey_response_create, round=survey_round)
+        if saved:
+            messages.success(request, _("The interview was saved."))
+            return redirect("training:round-detail", pk=survey_round.pk)
+    return render(request, "training/response_form.html", {
+        "form": form, "round": survey_round, "response": response,
+        "share_fields": [form[name] for name in SHARE_FIELDS]})
+
+
+class _Echo:
+    def write(self, value):
+        return value
+
+
+@login_required
+def round_export(request, pk: int):
+    """The round's interviews for researchers, anonymised (see selectors.anonymised_rows)."""
+    survey_round = get_visible_or_404(SurveyRound, request.user, pk=pk)
+    writer = csv.writer(_Echo())
+    rows = selectors.anonymised_rows(user=request.user, round_id=survey_round.pk)
+    stream = (writer.writerow(row) for row in [selectors.EXPORT_COLUMNS, *rows])
+    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey_round.pk}-anonymised.csv"'
+    return response
