@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from associations.models import Association
 from communities.models import Facility, ResourceCentre
 from households.models import Member
+from projects import selectors as projects
 from remittances.models import Fund, LedgerEntry
 from training import selectors as training
 from training.models import Category
@@ -157,6 +158,18 @@ def remittances_for_enterprises_eur(window: Window) -> Actual:
     return Actual(by_jamoat={row["association__jamoat_id"]: row["eur"] for row in rows})
 
 
+def cooperatives_set_up(window: Window) -> Actual:
+    counts = projects.cooperatives_per_jamoat(user=None, since=window.start, until=window.end,
+                                              jamoat_ids=window.jamoat_ids)
+    return Actual(by_jamoat={jamoat_id: Decimal(n) for jamoat_id, n in counts.items()})
+
+
+def infrastructure_projects_matched(window: Window) -> Actual:
+    counts = projects.projects_completed_per_jamoat(user=None, since=window.start, until=window.end,
+                                                    jamoat_ids=window.jamoat_ids)
+    return Actual(by_jamoat={jamoat_id: Decimal(n) for jamoat_id, n in counts.items()})
+
+
 def _entries(*items: Computation) -> dict[str, Computation]:
     return {item.name: item for item in items}
 
@@ -180,9 +193,10 @@ REGISTRY: dict[str, Computation] = _entries(
     Computation("households_trained_business",
                 _("Distinct households with a member who completed a business or cooperative module"),
                 "training", households_trained_business),
-    Computation("cooperatives_set_up", _("Cooperative enterprises registered, by founding date"), "projects"),
-    Computation("infrastructure_projects_matched",
-                _("Infrastructure projects completed with EU matching"), "projects"),
+    Computation("cooperatives_set_up", _("Cooperative enterprises, by founding date"), "projects",
+                cooperatives_set_up),
+    Computation("infrastructure_projects_matched", _("Infrastructure projects completed, by completion date"),
+                "projects", infrastructure_projects_matched),
     Computation("remittances_for_enterprises_eur",
                 _("Contributions into business and cooperative funds net of reversals, EUR at posting"),
                 "remittances", remittances_for_enterprises_eur),

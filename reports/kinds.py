@@ -27,11 +27,12 @@ from reports.models import Programme
 from reports.selectors import (
     STATUS_RULE,
     ChainRow,
-    Finance,
+    Money,
     ProgrammeProgress,
-    finance_summary,
     ledger_integrity,
+    money_panel,
     programme_progress,
+    projects_annex,
 )
 from training import selectors as training
 
@@ -49,7 +50,8 @@ class ReportData:
     generated_at: object
     generated_by: str
     progress: ProgrammeProgress
-    finance: Finance
+    money: Money
+    projects: list
     outreach: dict
     research: list
     integrity: list[ChainRow]
@@ -99,7 +101,8 @@ class Report:
             title=self.title(), programme=programme, start=start, end=end,
             generated_at=timezone.localtime(), generated_by=params.get("generated_by") or _("Scheduled report"),
             progress=progress,
-            finance=finance_summary(start=start, end=end, jamoat_ids=scope_ids),
+            money=money_panel(start=start, end=end, jamoat_ids=scope_ids),
+            projects=list(projects_annex(jamoat_ids=scope_ids)),
             outreach=training.counselling_and_campaign_counts(start=start, end=end, jamoat_ids=scope_ids),
             research=research_groups,
             integrity=ledger_integrity(jamoat_ids=scope_ids),
@@ -135,10 +138,7 @@ class Report:
 
     def pending_sections(self) -> list[str]:
         """Sections whose source app has no selector yet: printed as such, never as zeros."""
-        return [
-            _("EU match committed and released"),
-            _("Projects annex (projects by status)"),
-        ]
+        return []
 
 
 class ProgrammeProgressReport(Report):
@@ -219,11 +219,19 @@ def workbook_bytes(data: ReportData) -> bytes:
         for row in data.progress.rows])
     _sheet(workbook, _("Finance"), [_("Currency of origin"), _("Amount in that currency"), _("EUR at posting"),
                                     _("Entries")],
-           [[r.currency, r.original, r.eur, r.entries] for r in data.finance.raised]
-           + [[_("Total"), None, data.finance.raised_eur, None]])
+           [[r.currency, r.original, r.eur, r.entries] for r in data.money.finance.raised]
+           + [[_("Total"), None, data.money.finance.raised_eur, None]])
     _sheet(workbook, _("Rates used"), [_("Currency"), _("Rate date"), _("TJS per unit"), _("TJS per EUR"),
                                        _("Entries")],
-           [[r["amount_currency"], r["rate_date"], r["rate"], r["eur_rate"], r["n"]] for r in data.finance.rates])
+           [[r["amount_currency"], r["rate_date"], r["rate"], r["eur_rate"], r["n"]] for r in data.money.finance.rates])
+    _sheet(workbook, _("EU match and projects"), [_("Item"), _("Value")], [
+        [_("EU match committed (EUR)"), data.money.match_committed_eur],
+        [_("EU match released (EUR)"), data.money.match_released_eur],
+        *[[label, n] for _code, label, n in data.money.projects_by_status]])
+    _sheet(workbook, _("Projects"), [_("Jamoat"), _("Project"), _("Category"), _("Status"), _("Budget"),
+                                     _("Currency"), _("EU match committed (EUR)")],
+           [[str(p.jamoat), p.title, p.get_category_display(), p.get_status_display(), p.budget.amount,
+             str(p.budget.currency), p.eu_match_eur] for p in data.projects])
     _sheet(workbook, _("Training and migration"), [_("Item"), _("Value")], [
         [_("Consultations held"), data.outreach["consultations"]], [_("Campaigns run"), data.outreach["campaigns"]],
         [_("People reached by campaigns"), data.outreach["people_reached"]],

@@ -19,7 +19,7 @@ from reports.charts import region_charts, status_by_jamoat_chart
 from reports.forms import PeriodForm, ReportRequestForm, TargetForm, last_quarter
 from reports.kinds import REPORTS
 from reports.models import Indicator, ReportJob, TargetRevision
-from reports.selectors import STATUS_RULE, current_programme, programme_progress, report_jobs_for
+from reports.selectors import STATUS_RULE, current_programme, money_panel, programme_progress, report_jobs_for
 
 
 def _kinds_for(user) -> list[str]:
@@ -52,6 +52,7 @@ def dashboard(request):
         "programme": programme, "progress": progress, "period": period, "status_rule": STATUS_RULE,
         "status_chart": status_by_jamoat_chart(progress, _("Indicators by status and jamoat")),
         "region_charts": region_charts(progress) if progress.whole_programme else [],
+        "money": money_panel(start=start, end=end, jamoat_ids=progress.scope_ids),
         "form": _request_form(request.user), "jobs": report_jobs_for(request.user)[:5],
         "can_edit_targets": scope.reads_all,
     })
