@@ -1,4 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from associations import views
 
 app_name = "associations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.association_list, name="list"),
+    path("<int:pk>/", views.association_detail, name="detail"),
+]

@@ -14,6 +14,7 @@ from associations.models import Association
 from remittances.models import Fund, LedgerEntry
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 _DEC = DecimalField(max_digits=18, decimal_places=2)
 
 
@@ -24,8 +25,10 @@ class Balance:
 
 
 def _sums(queryset) -> dict:
-    return queryset.aggregate(tjs=Coalesce(Sum("amount_tjs"), Value(ZERO), output_field=_DEC),
+    sums = queryset.aggregate(tjs=Coalesce(Sum("amount_tjs"), Value(ZERO), output_field=_DEC),
                               eur=Coalesce(Sum("amount_eur"), Value(ZERO), output_field=_DEC))
+    # SQLite sums decimals as floats; the stored amounts all have two places, so round back.
+    return {key: Decimal(value).quantize(CENT) for key, value in sums.items()}
 
 
 def fund_balance(*, fund: Fund) -> Balance:
@@ -60,7 +63,8 @@ def expected_cash(*, association: Association, currency: str, through: date) -> 
     entries = LedgerEntry.objects.filter(association=association, channel=LedgerEntry.Channel.CASH,
                                          amount_currency=currency, entry_date__lte=through)
     signed = Case(When(amount_tjs__lt=0, then=-F("amount")), default=F("amount"), output_field=_DEC)
-    return entries.aggregate(total=Coalesce(Sum(signed), Value(ZERO), output_field=_DEC))["total"]
+    total = entries.aggregate(total=Coalesce(Sum(signed), Value(ZERO), output_field=_DEC))["total"]
+    return Decimal(total).quantize(CENT)
 
 
 def associations_with_totals(*, user) -> QuerySet[Association]:

@@ -1,0 +1,93 @@
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from associations.models import Meeting
+from households.models import Household
+from mha_portal.idempotency import IdempotentFormMixin
+from remittances.models import CURRENCIES, Fund, LedgerEntry, PostingRequest
+from remittances.money import parse_amount
+
+
+class AmountField(forms.CharField):
+    """Accepts "1 234,50" as typed on a phone; the service validates again."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 40)
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"inputmode": "decimal", "autocomplete": "off"})
+
+    def clean(self, value):
+        return parse_amount(super().clean(value))
+
+
+class ContributionForm(IdempotentFormMixin):
+    payer = forms.ModelChoiceField(label=_("Paying household"), queryset=Household.objects.none())
+    amount = AmountField(label=_("Amount"), help_text=_("For example 1 234,50"))
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="RUB")
+    entry_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    channel = forms.ChoiceField(label=_("Paid by"), choices=LedgerEntry.Channel.choices)
+    fund = forms.ModelChoiceField(label=_("Purpose (fund)"), queryset=Fund.objects.none(), empty_label=None)
+    note = forms.CharField(label=_("Note"), max_length=500, required=False)
+
+    def __init__(self, *args, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        today = timezone.localdate()
+        self.fields["payer"].queryset = (Household.objects.filter(
+            memberships__association=association, memberships__left__isnull=True).distinct()
+            .select_related("head").order_by("code"))
+        self.fields["fund"].queryset = Fund.objects.filter(association=association, active=True)
+        self.fields["entry_date"].initial = today
+        self.fields["entry_date"].widget.attrs["max"] = today.isoformat()
+
+
+class DisbursementForm(IdempotentFormMixin):
+    fund = forms.ModelChoiceField(label=_("From fund"), queryset=Fund.objects.none(), empty_label=None)
+    kind = forms.ChoiceField(label=_("Kind"), choices=PostingRequest.Kind.choices)
+    amount = AmountField(label=_("Amount"))
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="TJS")
+    entry_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    channel = forms.ChoiceField(label=_("Paid by"), choices=LedgerEntry.Channel.choices, initial="bank")
+    counterparty = forms.CharField(label=_("Paid to / received from"), max_length=200)
+    purpose = forms.CharField(label=_("Purpose"), max_length=500)
+
+    def __init__(self, *args, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = Fund.objects.filter(association=association, active=True)
+        self.fields["entry_date"].initial = timezone.localdate()
+
+
+class ReversalForm(IdempotentFormMixin):
+    reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
+
+
+class ReconciliationForm(IdempotentFormMixin):
+    count_date = forms.DateField(label=_("Date of the count"), widget=forms.DateInput(attrs={"type": "date"}))
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
+    counted = forms.CharField(label=_("Cash counted"), max_length=40,
+                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    reason = forms.CharField(label=_("Reason for any difference"), max_length=500, required=False)
+    meeting = forms.ModelChoiceField(label=_("Meeting"), queryset=Meeting.objects.none(), required=False)
+
+    def __init__(self, *args, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["meeting"].queryset = association.meetings.all()
+        self.fields["count_date"].initial = timezone.localdate()
+
+
+class PeriodCloseForm(forms.Form):
+    closed_through = forms.DateField(label=_("Close the books through"),
+                                     widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class LedgerFilterForm(forms.Form):
+    fund = forms.ModelChoiceField(label=_("Fund"), queryset=Fund.objects.none(), required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=[("", _("All kinds"))] + LedgerEntry.Kind.choices,
+                             required=False)
+    date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+
+    def __init__(self, *args, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["fund"].queryset = Fund.objects.filter(association=association)

@@ -1,0 +1,270 @@
+"""Ledger pages. Views orchestrate: the rules live in services, the reads in selectors."""
+
+import csv
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from associations.models import Association
+from mha_portal.idempotency import IdempotencyConflict
+from mha_portal.pdf import render_pdf
+from mha_portal.scoping import get_visible_or_404, scope_for
+from remittances import selectors, services
+from remittances.chain import verify_chain
+from remittances.forms import (
+    ContributionForm,
+    DisbursementForm,
+    LedgerFilterForm,
+    PeriodCloseForm,
+    ReconciliationForm,
+    ReversalForm,
+)
+from remittances.models import LedgerEntry, PostingRequest, ReversalRequest
+
+
+def _association(request, pk: int) -> Association:
+    return get_visible_or_404(Association.objects.select_related("jamoat"), request.user, pk=pk)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error.messages)
+
+
+def _run(form, action):
+    """Call a service; on refusal put its message on the form. Returns (result, status)."""
+    try:
+        return action(), 200
+    except IdempotencyConflict as conflict:
+        form.add_error(None, conflict.messages)
+        return None, 422
+    except ValidationError as error:
+        _apply_errors(form, error)
+        return None, 400
+
+
+@login_required
+def home(request):
+    scope = scope_for(request.user)
+    if not scope.reads_all and len(scope.association_ids) == 1:
+        return redirect("remittances:mha", pk=next(iter(scope.association_ids)))
+    search = request.GET.get("q", "").strip()
+    associations = selectors.associations_with_totals(user=request.user)
+    if search:
+        associations = associations.filter(name__icontains=search)
+    page = Paginator(associations, 25).get_page(request.GET.get("page"))
+    return render(request, "remittances/home.html", {"page": page, "search": search})
+
+
+@login_required
+def mha_home(request, pk: int):
+    association = _association(request, pk)
+    may_post = services.may_keep_books(request.user, association)
+    form = None
+    status = 200
+    if may_post:
+        services.general_fund(association)
+        form = ContributionForm(request.POST or None, association=association)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            entry, status = _run(form, lambda: services.contribution_post(
+                user=request.user, association=association, fund=data["fund"], payer=data["payer"],
+                amount=data["amount"], currency=data["currency"], entry_date=data["entry_date"],
+                channel=data["channel"], note=data["note"], idempotency_key=data["idempotency_key"]))
+            if entry is not None:
+                messages.success(request, _("Contribution recorded: receipt no. %(number)s.")
+                                 % {"number": entry.receipt_number})
+                return redirect(f"{request.path}?receipt={entry.pk}")
+        elif request.method == "POST":
+            status = 400
+    elif request.method == "POST":
+        raise PermissionDenied
+    receipt = None
+    if request.GET.get("receipt", "").isdigit():
+        receipt = LedgerEntry.objects.visible_to(request.user).filter(pk=request.GET["receipt"],
+                                                                     association=association).first()
+    context = {
+        "association": association, "form": form, "may_post": may_post, "receipt": receipt,
+        "funds": selectors.fund_balances(association=association),
+        "total": selectors.association_balance(association=association),
+        "entries": LedgerEntry.objects.filter(association=association).select_related("fund", "payer")
+        .order_by("-sequence")[:10],
+        "pending_postings": PostingRequest.objects.filter(association=association, status="pending")
+        .select_related("fund", "requested_by"),
+        "pending_reversals": ReversalRequest.objects.filter(association=association, status="pending")
+        .select_related("entry", "requested_by"),
+        "may_approve": services.may_approve(request.user, association),
+    }
+    return render(request, "remittances/mha_home.html", context, status=status)
+
+
+@login_required
+def entry_list(request, pk: int):
+    association = _association(request, pk)
+    filters = LedgerFilterForm(request.GET or None, association=association)
+    values = filters.cleaned_data if filters.is_valid() else {}
+    entries = selectors.ledger_entries(
+        user=request.user, association=association, fund=values.get("fund") and values["fund"].pk,
+        kind=values.get("kind", ""), date_from=values.get("date_from"), date_to=values.get("date_to"),
+        search=values.get("q", ""))
+    if request.GET.get("export") == "csv":
+        return _csv(association, entries)
+    page = Paginator(entries, 50).get_page(request.GET.get("page"))
+    return render(request, "remittances/entry_list.html", {
+        "association": association, "filters": filters, "page": page,
+        "by_currency": selectors.totals_by_currency(entries)})
+
+
+def _csv(association, entries) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ledger-{association.pk}.csv"'
+    response.write("\ufeff")
+    writer = csv.writer(response)
+    writer.writerow([_("No."), _("Date"), _("Kind"), _("Fund"), _("Receipt"), _("Payer"), _("Amount"),
+                     _("Currency"), _("Rate"), _("Rate date"), "TJS", "EUR", _("Reverses"), _("Note")])
+    for e in entries.iterator(chunk_size=2000):
+        writer.writerow([e.sequence, e.entry_date, e.get_kind_display(), e.fund.name, e.receipt_number or "",
+                         e.payer.code if e.payer else e.counterparty, e.amount.amount, e.amount.currency, e.rate,
+                         e.rate_date, e.amount_tjs, e.amount_eur, e.reverses_id or "", e.note])
+    return response
+
+
+@login_required
+def entry_detail(request, pk: int):
+    entry = get_visible_or_404(LedgerEntry.objects.select_related("association", "fund", "payer", "migrant"),
+                               request.user, pk=pk)
+    may_request = services.may_keep_books(request.user, entry.association)
+    form = ReversalForm(request.POST or None) if may_request else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        if form.is_valid():
+            reversal, status = _run(form, lambda: services.reversal_request_create(
+                user=request.user, entry=entry, reason=form.cleaned_data["reason"],
+                idempotency_key=form.cleaned_data["idempotency_key"]))
+            if reversal is not None:
+                messages.success(request, _("Correction requested; another person must approve it."))
+                return redirect("remittances:mha", pk=entry.association_id)
+        else:
+            status = 400
+    return render(request, "remittances/entry_detail.html", {"entry": entry, "form": form}, status=status)
+
+
+@login_required
+def receipt_pdf(request, pk: int):
+    entry = get_visible_or_404(LedgerEntry.objects.select_related("association__jamoat", "fund", "payer__head",
+                                                                  "migrant", "created_by"),
+                               request.user, pk=pk, kind=LedgerEntry.Kind.CONTRIBUTION)
+    pdf = render_pdf("remittances/receipt.html", {"entry": entry}, request=request)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{entry.association_id}-{entry.receipt_number}.pdf"'
+    return response
+
+
+@login_required
+def disbursement_create(request, pk: int):
+    association = _association(request, pk)
+    if not services.may_keep_books(request.user, association) and not scope_for(request.user).reads_all:
+        raise PermissionDenied
+    form = DisbursementForm(request.POST or None, association=association)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            posting, status = _run(form, lambda: services.posting_request_create(
+                user=request.user, fund=data["fund"], kind=data["kind"], amount=data["amount"],
+                currency=data["currency"], entry_date=data["entry_date"], channel=data["channel"],
+                counterparty=data["counterparty"], purpose=data["purpose"],
+                idempotency_key=data["idempotency_key"]))
+            if posting is not None:
+                messages.success(request, _("Request recorded; another person must approve it."))
+                return redirect("remittances:mha", pk=association.pk)
+    return render(request, "remittances/form_page.html", {
+        "association": association, "form": form, "title": _("Request a disbursement"),
+        "submit": _("Send for approval")}, status=status)
+
+
+@login_required
+@require_POST
+def decide(request, kind: str, pk: int, verdict: str):
+    if kind not in ("posting", "reversal") or verdict not in ("approve", "reject"):
+        raise Http404
+    model = PostingRequest if kind == "posting" else ReversalRequest
+    item = get_visible_or_404(model, request.user, pk=pk)
+    try:
+        if kind == "posting":
+            if verdict == "approve":
+                services.posting_request_approve(user=request.user, request=item)
+            else:
+                services.posting_request_reject(user=request.user, request=item)
+        elif verdict == "approve":
+            services.reversal_approve(user=request.user, request=item)
+        else:
+            services.reversal_reject(user=request.user, request=item)
+        messages.success(request, _("Decision recorded."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("remittances:mha", pk=item.association_id)
+
+
+@login_required
+def reconciliation(request, pk: int):
+    association = _association(request, pk)
+    may_post = services.may_keep_books(request.user, association)
+    form = ReconciliationForm(request.POST or None, association=association) if may_post else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            record, status = _run(form, lambda: services.reconciliation_record(
+                user=request.user, association=association, currency=data["currency"], counted=data["counted"],
+                count_date=data["count_date"], reason=data["reason"], meeting=data["meeting"],
+                idempotency_key=data["idempotency_key"]))
+            if record is not None:
+                messages.success(request, _("Cash count recorded."))
+                return redirect("remittances:reconciliation", pk=association.pk)
+    page = Paginator(association.reconciliations.select_related("counted_by"), 25).get_page(request.GET.get("page"))
+    return render(request, "remittances/reconciliation.html", {"association": association, "form": form,
+                                                               "page": page}, status=status)
+
+
+@login_required
+def period_close(request, pk: int):
+    association = _association(request, pk)
+    may_post = services.may_keep_books(request.user, association)
+    form = PeriodCloseForm(request.POST or None) if may_post else None
+    status = 200
+    if request.method == "POST":
+        if form is None:
+            raise PermissionDenied
+        status = 400
+        if form.is_valid():
+            close, status = _run(form, lambda: services.period_close(
+                user=request.user, association=association, closed_through=form.cleaned_data["closed_through"]))
+            if close is not None:
+                messages.success(request, _("Period closed."))
+                return redirect("remittances:period-close", pk=association.pk)
+    return render(request, "remittances/period_close.html", {
+        "association": association, "form": form, "closes": association.period_closes.select_related("closed_by")},
+        status=status)
+
+
+@login_required
+def chain(request, pk: int):
+    association = _association(request, pk)
+    return render(request, "remittances/chain.html", {"association": association,
+                                                      "state": verify_chain(association.pk)})
