@@ -263,9 +263,6 @@ class PrivateStorage(FileSystemStorage):
     The location follows MEDIA_ROOT at call time (tests point MEDIA_ROOT at a temporary folder).
     """
 
-    def __init__(self):
-        super().__init__(base_url=None)
-
     @property
     def base_location(self):
         return Path(settings.MEDIA_ROOT).parent / f"{Path(settings.MEDIA_ROOT).name}-private"
@@ -273,6 +270,9 @@ class PrivateStorage(FileSystemStorage):
     @property
     def location(self):
         return str(Path(self.base_location).resolve())
+
+    def url(self, name):
+        raise ValueError("Private uploads have no public URL: use projects:attachment.")
 
 
 def _upload_to(instance, filename: str) -> str:
