@@ -130,7 +130,7 @@ def read_rows(uploaded, filename: str) -> list[dict]:
     header = [str(cell or "").strip().lower() for cell in table[0]]
     missing = [column for column in REQUIRED if column not in header]
     if missing:
-        raise FileError(_("The file does not have the template's columns. Missing: %(columns)s.")
+        raise FileError(_("The columns do not match the template. Missing: %(columns)s.")
                         % {"columns": ", ".join(missing)})
     if len(table) - 1 > MAX_ROWS:
         raise FileError(_("The file has more than %(max)s rows: split it.") % {"max": MAX_ROWS})
@@ -335,10 +335,13 @@ def plan_import(*, user, rows: list[dict]) -> Plan:
     lookup = _choice_lookup()
     villages = _writable_villages(user)
     parsed = []
+    failed_codes: set[str] = set()
     for row in rows:
         values, errors = _parse_row(row, lookup)
         plan.errors.extend(errors)
         parsed.append((row["_row"], values, not errors))
+        if errors:
+            failed_codes.add(values.get("household_code", ""))
 
     codes = {values["household_code"] for _n, values, _ok in parsed if values.get("household_code")}
     existing = {h.code: h for h in Household.objects.filter(code__in=codes).select_related("village")}
@@ -454,8 +457,13 @@ def plan_import(*, user, rows: list[dict]) -> Plan:
                     "This person already has another trip without a return date.")))
             open_in_file[full_key] = number
 
-    # Heads: exactly one per household, counting members already recorded.
+    # Heads: exactly one per household, counting members already recorded. A household with a
+    # wrong row is already reported; counting its heads would only add a confusing second error.
+    error_rows = {error.row for error in plan.errors}
+    failed_codes |= {values["household_code"] for number, values, _ok in parsed if number in error_rows}
     for code, household in households.items():
+        if code in failed_codes:
+            continue
         in_file = heads.get(code, [])
         recorded = [m for k, m in members_by_household.get(household.pk, {}).items()
                     if m.relation == Member.Relation.HEAD and (code, k) not in members] if household.pk else []
