@@ -104,6 +104,7 @@ class ProgressRowSerializer(serializers.Serializer):
     has_data_source = serializers.BooleanField()
     by_jamoat = serializers.ListField(child=serializers.DictField())
     by_region = serializers.ListField(child=serializers.DictField())
+    by_sex = serializers.DictField(child=serializers.CharField())
 
 
 def _row_data(row) -> dict:
@@ -115,7 +116,10 @@ def _row_data(row) -> dict:
         "period_actual": progress.period_actual, "actual": progress.actual, "percent": progress.percent,
         "status": progress.status, "status_label": progress.status_label, "has_data_source": row.has_source,
         "by_jamoat": [{"jamoat": jr.jamoat.pk, "name": str(jr.jamoat), "actual": str(jr.progress.actual),
-                       "status": jr.progress.status} for jr in row.jamoats],
+                       "target": str(jr.progress.target) if jr.progress.target else None,
+                       "status": jr.progress.status, "status_label": jr.progress.status_label}
+                      for jr in row.jamoats],
+        "by_sex": {sex: str(value) for sex, value in (row.by_sex or {}).items()},
         "by_region": [{"region": region, "actual": str(value)} for region, value in row.by_region],
     }
 

@@ -1,0 +1,98 @@
+"""Dashboards: the officer's programme dashboard and the jamoat dashboard for centre staff;
+a fixed number of queries whatever the data size; the charts are server-side SVG."""
+
+from datetime import date
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.reports.factories import raise_money, train
+from training.models import Category
+
+pytestmark = pytest.mark.django_db
+
+PERIOD = {"start": "2026-07-01", "end": "2026-09-30"}
+
+
+def _records(world, scale: int):
+    train(world.village_a, 2 * scale, on=date(2026, 8, 1), sex="F")
+    train(world.village_b, scale, on=date(2026, 9, 1))
+    train(world.village_c, scale, on=date(2026, 8, 3), category=Category.BUSINESS)
+
+
+def test_dashboard_query_count_does_not_grow_with_the_data(world, programme, client_for,
+                                                           django_assert_num_queries):
+    client = client_for(world.officer)
+    _records(world, 1)
+    raise_money(world, on=date(2026, 8, 15), amounts=[("50", "EUR")])
+    client.get(reverse("reports:dashboard"), PERIOD)  # warm the session and the scope cache paths
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(reverse("reports:dashboard"), PERIOD).status_code == 200
+    _records(world, 12)
+    raise_money_more = [("10", "EUR")] * 5
+    from tests.remittances.factories import contribute, make_household
+    payer = make_household(world.village_a, member_of=world.association_a)
+    fund = world.association_a.funds.get(code="bakery")
+    for amount, currency in raise_money_more:
+        contribute(world.treasurer_a, world.association_a, payer, amount, currency, fund=fund,
+                   on=date(2026, 8, 16))
+    with django_assert_num_queries(len(small.captured_queries)):
+        response = client.get(reverse("reports:dashboard"), PERIOD)
+    assert 'data-field="actual">39<' in response.text  # 2+1+24+12 households trained in finance, to date
+
+
+def test_officer_dashboard_shows_every_indicator_charts_and_money(world, programme, client_for):
+    _records(world, 1)
+    raise_money(world, on=date(2026, 8, 15))
+    page = client_for(world.officer).get(reverse("reports:dashboard"), PERIOD)
+    assert page.status_code == 200
+    for code in ("mhas", "fin-ed", "business", "raised", "centres", "pending"):
+        assert f'data-indicator="{code}"' in page.text
+    assert page.text.count("<svg") >= 2
+    assert "Indicators by status and jamoat" in page.text
+    assert "Money raised in the period, by currency of origin" in page.text
+    assert "EU match committed (EUR)" in page.text
+    assert "<progress" in page.text and "style=" not in page.text
+
+
+def test_staff_dashboard_shows_only_their_jamoat(world, programme, client_for):
+    page = client_for(world.staff_a).get(reverse("reports:dashboard"))
+    assert page.status_code == 200
+    assert "Dashboard: Askalon" in page.text
+    assert "Chubek" not in page.text.split('id="request-heading"')[0]
+
+
+def test_user_without_a_scope_sees_an_empty_dashboard_and_no_indicators(world, programme, client_for, api_for):
+    page = client_for(world.outsider).get(reverse("reports:dashboard"))
+    assert "No community is assigned to you yet." in page.text
+    assert api_for(world.outsider).get("/api/v1/indicators/").json() == []
+
+
+def test_indicators_api_for_a_jamoat_outside_the_scope_is_404(world, programme, api_for):
+    response = api_for(world.staff_a).get("/api/v1/indicators/", {"jamoat": world.jamoat_b.pk})
+    assert response.status_code == 404
+
+
+def test_indicators_api_refuses_a_period_ending_before_it_starts(world, programme, api_for):
+    response = api_for(world.officer).get("/api/v1/indicators/", {"start": "2026-09-30", "end": "2026-07-01"})
+    assert response.status_code == 400
+    assert response.json()["end"] == ["The end of the period cannot be before its start."]
+
+
+def test_dashboard_period_error_is_shown_next_to_the_field(world, programme, client_for):
+    page = client_for(world.officer).get(reverse("reports:dashboard"), {"start": "2026-09-30", "end": "2026-07-01"})
+    assert "The end of the period cannot be before its start." in page.text
+
+
+def test_report_list_is_searchable_and_paginated(world, programme, client_for):
+    from reports.models import ReportJob
+
+    for _ in range(30):
+        ReportJob.objects.create(kind="jamoat", jamoat=world.jamoat_a, params={"start": "2026-07-01",
+                                                                                "end": "2026-09-30"})
+    page = client_for(world.staff_a).get(reverse("reports:job-list"), {"q": "Askalon"})
+    assert "Page 1 of 2" in page.text
+    empty = client_for(world.staff_b).get(reverse("reports:job-list"))
+    assert "No reports requested yet." in empty.text
