@@ -3,6 +3,7 @@ report job (request, claim, progress, finish, fail, retry, requeue when its work
 
 from __future__ import annotations
 
+import os
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -26,7 +27,8 @@ REPORT_LANGUAGES = ("en", "ru", "tg")
 
 
 def lease_seconds() -> int:
-    return int(getattr(settings, "REPORTS_LEASE_SECONDS", 300))
+    """How long a worker's claim on a job lasts without a heartbeat (env REPORTS_LEASE_SECONDS)."""
+    return int(os.environ.get("REPORTS_LEASE_SECONDS") or getattr(settings, "REPORTS_LEASE_SECONDS", 300))
 
 
 # --- Targets -----------------------------------------------------------------------------------
