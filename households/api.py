@@ -2,6 +2,7 @@
 through the same selectors and services."""
 
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
@@ -67,7 +68,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
     def validate_code(self, value):
         value = value.strip()
         if value and Household.objects.filter(code=value).exclude(pk=getattr(self.instance, "pk", None)).exists():
-            raise serializers.ValidationError("A household with this code already exists.")
+            raise serializers.ValidationError(_("A household with this code already exists."))
         return value
 
     def create(self, validated_data):
@@ -79,7 +80,7 @@ class HouseholdSerializer(serializers.ModelSerializer):
         user = self.context["request"].user
         validated_data.pop("members", None)
         if validated_data.pop("code", instance.code) != instance.code:
-            raise serializers.ValidationError({"code": "The household code cannot be changed."})
+            raise serializers.ValidationError({"code": _("The household code cannot be changed.")})
         head = validated_data.pop("head", None)
         if head is not None and head.pk != instance.head_id:
             household_set_head(user=user, household=instance, member=head)

@@ -208,3 +208,22 @@ def test_ten_thousand_rows_import_in_one_file(world):
                                                                                                    2500)
     assert Household.objects.filter(head__isnull=True).count() == 0
     assert "jamshed2499" in Household.objects.get(code="BIG-02499").search_text
+
+
+def test_import_errors_are_in_the_users_language(world):
+    from django.utils import translation
+
+    with translation.override("ru"):
+        plan = plan_import(user=world.staff_a, rows=csv_rows(row(birth_year="2999")))
+        messages = [str(error) for error in plan.errors]
+    assert messages == ["Строка 2, столбец «birth_year»: Год рождения не может быть в будущем."]
+    with translation.override("tg"):
+        plan = plan_import(user=world.staff_a, rows=csv_rows(row(trip_sector="trade", trip_departure="31.02.2023")))
+        assert str(plan.errors[0]).startswith("Сатри 2, сутуни «trip_departure»: «31.02.2023» сана нест")
+
+
+def test_household_list_page_in_tajik(world, client_for, settings):
+    client = client_for(world.staff_a)
+    response = client.get(reverse("households:list"), HTTP_ACCEPT_LANGUAGE="tg")
+    assert "Сабти хонавода" in response.text
+    assert "Ҳанӯз ягон хонавода сабт нашудааст." in response.text
