@@ -70,9 +70,9 @@ def seed(*, rng, password: str, stdout) -> None:
     stdout.write(f"households: {created} demo households created")
 
 
-def _plan_jamoat(rng, prefix, villages):
+def _plan_jamoat(rng, prefix, villages, count: int = HOUSEHOLDS_PER_JAMOAT):
     households, members, trips = [], [], []
-    for number in range(1, HOUSEHOLDS_PER_JAMOAT + 1):
+    for number in range(1, count + 1):
         household = Household(code=f"{prefix}-{number:04d}", village=rng.choice(villages),
                               address=f"кӯчаи {rng.choice(['Сомонӣ', 'Рӯдакӣ', 'Истиқлол', 'Ваҳдат'])}, "
                                       f"{rng.randint(1, 120)}",
@@ -137,6 +137,14 @@ def _trips(rng, people):
             if departure >= date(2025, 7, 1):
                 break
     return trips
+
+
+def write_jamoat(rng, jamoat: Jamoat, count: int) -> int:
+    """`count` households for one jamoat (the benchmark uses it for 100,000 households)."""
+    villages = sorted(jamoat.villages.all(), key=lambda village: village.name)
+    households, members, trips = _plan_jamoat(rng, _prefix(jamoat), villages, count)
+    _write(households, members, trips)
+    return len(households)
 
 
 def _write(households, member_groups, trip_groups):
