@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from djmoney.money import Money
 
 from associations.models import Association
@@ -221,8 +222,8 @@ def _transition_error(project: Project, action: str) -> ValidationError:
 
 
 ACTION_PAST = {
-    "appraise": _("appraised"), "approve": _("approved"), "reject": _("rejected"),
-    "start": _("started"), "complete": _("completed"), "cancel": _("cancelled"),
+    "appraise": gettext_lazy("appraised"), "approve": gettext_lazy("approved"), "reject": gettext_lazy("rejected"),
+    "start": gettext_lazy("started"), "complete": gettext_lazy("completed"), "cancel": gettext_lazy("cancelled"),
 }
 
 
