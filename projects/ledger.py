@@ -17,6 +17,12 @@ from remittances import services as ledger_services
 from remittances.models import Fund, LedgerEntry, PostingRequest
 
 ZERO = Decimal("0")
+CENT = Decimal("0.01")
+
+
+def _sum(queryset, field: str) -> Decimal:
+    """A Decimal sum to the cent (SQLite returns sums with spurious extra digits)."""
+    return (queryset.aggregate(total=Sum(field))["total"] or ZERO).quantize(CENT)
 MATCH_REFERENCE = "eu-match:project"
 
 
@@ -64,12 +70,11 @@ def project_released_eur(project, *, include_pending: bool = False) -> Decimal:
     """EU match money posted to the project's fund; with pending release requests if asked."""
     if project.fund_id is None:
         return ZERO
-    released = _match_entries(project).aggregate(total=Sum("amount_eur"))["total"] or ZERO
+    released = _sum(_match_entries(project), "amount_eur")
     if include_pending:
-        pending = PostingRequest.objects.filter(
+        pending = _sum(PostingRequest.objects.filter(
             fund_id=project.fund_id, kind=PostingRequest.Kind.GRANT, status=PostingRequest.Status.PENDING,
-            reference=_reference(project), amount_currency="EUR",
-        ).aggregate(total=Sum("amount"))["total"] or ZERO
+            reference=_reference(project), amount_currency="EUR"), "amount")
         released += pending
     return released
 
@@ -78,9 +83,8 @@ def project_disbursed_eur(project) -> Decimal:
     """Money paid out of the project's fund (a positive number)."""
     if project.fund_id is None:
         return ZERO
-    total = _live(LedgerEntry.objects.filter(fund_id=project.fund_id, kind=LedgerEntry.Kind.DISBURSEMENT)).aggregate(
-        total=Sum("amount_eur"))["total"] or ZERO
-    return -total
+    return -_sum(_live(LedgerEntry.objects.filter(fund_id=project.fund_id, kind=LedgerEntry.Kind.DISBURSEMENT)),
+                 "amount_eur")
 
 
 def fund_contributions_eur(fund_ids, *, since: date | None = None, until: date | None = None) -> Decimal:
@@ -89,7 +93,7 @@ def fund_contributions_eur(fund_ids, *, since: date | None = None, until: date |
         entries = entries.filter(entry_date__gte=since)
     if until:
         entries = entries.filter(entry_date__lte=until)
-    return entries.aggregate(total=Sum("amount_eur"))["total"] or ZERO
+    return _sum(entries, "amount_eur")
 
 
 def match_release_requests(project):
@@ -122,5 +126,5 @@ def reject_match_release(*, user, request: PostingRequest, note: str = "") -> Po
 def match_released_eur_total(fund_ids) -> Decimal:
     entries = _live(LedgerEntry.objects.filter(fund_id__in=fund_ids, kind=LedgerEntry.Kind.GRANT,
                                                reference__startswith=f"{MATCH_REFERENCE}:"))
-    return entries.aggregate(total=Sum("amount_eur"))["total"] or ZERO
+    return _sum(entries, "amount_eur")
 

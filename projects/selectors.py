@@ -167,7 +167,7 @@ def eu_match_totals(*, user, since: date | None = None, until: date | None = Non
     """EU match committed (by approvals decided in the range) and released (posted to the ledger)."""
     projects = _in_range(_projects_for_indicators(user, jamoat_ids).filter(eu_match_eur__gt=0), "decided_on",
                          since, until)
-    committed = projects.aggregate(total=Sum("eu_match_eur"))["total"] or ZERO
+    committed = (projects.aggregate(total=Sum("eu_match_eur"))["total"] or ZERO).quantize(Decimal("0.01"))
     released = ledger.match_released_eur_total(projects.exclude(fund__isnull=True).values("fund_id"))
     return MatchTotals(committed_eur=committed, released_eur=released)
 
