@@ -89,6 +89,10 @@ def _check_date(book: LedgerBook, entry_date: date, field: str = "entry_date") -
                               code="closed_period")
 
 
+_NO_QUERY_EXCLUDE = ["association", "fund", "payer", "migrant", "reverses", "transfer_pair", "created_by",
+                     "approved_by", "idempotency_key", "idempotency_fingerprint"]
+
+
 def _append(book: LedgerBook, entry: LedgerEntry, *, receipt: bool = False) -> LedgerEntry:
     """Number, chain and save an entry under the book's lock."""
     book.last_sequence += 1
@@ -100,7 +104,9 @@ def _append(book: LedgerBook, entry: LedgerEntry, *, receipt: bool = False) -> L
     entry.posted_at = timezone.now()
     entry.previous_hash = book.last_hash
     entry.hash = entry_digest(entry, book.last_hash)
-    entry.full_clean(exclude=["idempotency_key", "idempotency_fingerprint"], validate_unique=False)
+    # Field values are checked here; references and constraints were checked by the service and
+    # are enforced by the database, so no extra queries are made while the book is locked.
+    entry.full_clean(exclude=_NO_QUERY_EXCLUDE, validate_unique=False, validate_constraints=False)
     entry.save()
     book.last_hash = entry.hash
     book.save(update_fields=["last_sequence", "last_receipt", "last_hash"])
@@ -178,12 +184,14 @@ def contribution_post(*, user, association: Association, fund: Fund, payer, amou
         _check_member(association, payer, migrant, entry_date)
         if channel not in LedgerEntry.Channel.values:
             raise ValidationError({"channel": _("Choose how the money was paid.")})
+        if entry_date > timezone.localdate():
+            raise ValidationError({"entry_date": _("The date cannot be in the future.")}, code="future_date")
+        conversion = convert(amount, currency, entry_date)  # rates are immutable once approved
         book = _lock_book(association)
         previous = idempotency.find_previous(LedgerEntry, key, fingerprint)
         if previous is not None:
             return previous
         _check_date(book, entry_date)
-        conversion = convert(amount, currency, entry_date)
         entry = LedgerEntry(
             fund=fund, kind=LedgerEntry.Kind.CONTRIBUTION, entry_date=entry_date, amount=Money(amount, currency),
             rate=conversion.rate, rate_date=conversion.rate_date, rate_source=conversion.rate_source,

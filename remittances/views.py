@@ -88,14 +88,16 @@ def mha_home(request, pk: int):
             status = 400
     elif request.method == "POST":
         raise PermissionDenied
+    funds = selectors.fund_balances(association=association)
     receipt = None
     if request.GET.get("receipt", "").isdigit():
         receipt = LedgerEntry.objects.visible_to(request.user).filter(pk=request.GET["receipt"],
                                                                      association=association).first()
     context = {
         "association": association, "form": form, "may_post": may_post, "receipt": receipt,
-        "funds": selectors.fund_balances(association=association),
-        "total": selectors.association_balance(association=association),
+        "funds": funds,
+        "total": selectors.Balance(tjs=sum((f.balance_tjs for f in funds), selectors.ZERO),
+                                   eur=sum((f.balance_eur for f in funds), selectors.ZERO)),
         "entries": LedgerEntry.objects.filter(association=association).select_related("fund", "payer")
         .order_by("-sequence")[:10],
         "pending_postings": PostingRequest.objects.filter(association=association, status="pending")
