@@ -54,7 +54,7 @@ def target_set(*, indicator: Indicator, jamoat: Jamoat | None, low: Decimal, hig
         errors["high"] = _("The upper end of the range cannot be below the lower end.")
     if errors:
         raise ValidationError(errors)
-    target = Target.objects.select_for_update().filter(indicator=indicator, jamoat=jamoat).first()
+    target = Target.objects.select_for_update().filter(indicator=indicator, jamoat=jamoat).order_by("pk").first()
     old_low, old_high = (target.low, target.high) if target else (None, None)
     if target is None:
         target = Target(indicator=indicator, jamoat=jamoat)
