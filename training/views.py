@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.db.models import Count
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -80,7 +81,10 @@ def _save_with(request, form, service, **extra):
         return service(user=request.user, **extra, **data)
     except ValidationError as error:
         add_service_errors(form, error)
-        return None
+    except IntegrityError:
+        # A concurrent submission got there first (the database constraint held).
+        form.add_error(None, _("The record conflicts with existing data. Reload and try again."))
+    return None
 
 
 # Overview and modules --------------------------------------------------------------------
@@ -204,6 +208,8 @@ def session_detail(request, pk: int):
         except ValidationError as error:
             for message in error.messages:
                 messages.error(request, message)
+        except IntegrityError:
+            messages.error(request, _("The record conflicts with existing data. Reload and try again."))
         else:
             messages.success(request, _("Attendance saved: %(present)d present (%(added)d added, %(removed)d "
                                         "removed).") % {"present": len(ids), "added": added, "removed": removed})
