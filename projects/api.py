@@ -21,7 +21,7 @@ from households.models import Household
 from mha_portal import idempotency
 from mha_portal.api import ScopedModelViewSet
 from mha_portal.scoping import get_visible_or_404
-from projects import services
+from projects import ledger, services
 from projects.models import (
     BUDGET_CURRENCIES,
     Attachment,
@@ -178,6 +178,9 @@ TRANSITION_INPUT = {"complete": CompleteSerializer}
 class ProjectViewSet(ScopedModelViewSet):
     queryset = Project.objects.select_related("window", "jamoat").prefetch_related("milestones", "attachments")
     serializer_class = ProjectSerializer
+
+    def get_queryset(self):
+        return ledger.with_fund_totals(super().get_queryset())
     filterset_fields = ["jamoat", "association", "window", "status", "category"]
     search_fields = ["title", "village__name", "description"]
     ordering_fields = ["created_at", "title", "status"]

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from remittances import money as ledger_money
 from remittances import services as ledger_services
@@ -47,6 +48,22 @@ def open_enterprise_fund(*, enterprise) -> Fund:
 def _live(entries):
     """Entries that have not been reversed."""
     return entries.filter(reversed_by__isnull=True)
+
+
+def _fund_total(kind: str, reference_prefix: str | None = None):
+    """A subquery: the live total in EUR of one kind of entry on the outer row's fund."""
+    entries = LedgerEntry.objects.filter(fund_id=OuterRef("fund_id"), kind=kind, reversed_by__isnull=True)
+    if reference_prefix:
+        entries = entries.filter(reference__startswith=reference_prefix)
+    total = entries.order_by().values("fund_id").annotate(total=Sum("amount_eur")).values("total")
+    return Coalesce(Subquery(total, output_field=DecimalField(max_digits=16, decimal_places=2)), ZERO,
+                    output_field=DecimalField(max_digits=16, decimal_places=2))
+
+
+def with_fund_totals(queryset):
+    """Annotate projects with their earmarked contributions and released match, in one query."""
+    return queryset.annotate(ledger_community_eur=_fund_total(LedgerEntry.Kind.CONTRIBUTION),
+                             ledger_released_eur=_fund_total(LedgerEntry.Kind.GRANT, f"{MATCH_REFERENCE}:"))
 
 
 def project_contributions_eur(project) -> list[Decimal]:

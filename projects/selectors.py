@@ -24,7 +24,8 @@ ZERO = Decimal("0")
 # ---------------------------------------------------------------- lists
 
 def project_list(*, user, search: str = "", status: str = "", jamoat_id: int | None = None) -> QuerySet[Project]:
-    projects = Project.objects.visible_to(user).select_related("jamoat", "village", "window", "association")
+    projects = ledger.with_fund_totals(
+        Project.objects.visible_to(user).select_related("jamoat", "village", "window", "association"))
     if search:
         projects = projects.filter(Q(title__icontains=search) | Q(village__name__icontains=search)
                                    | Q(jamoat__name__icontains=search) | Q(description__icontains=search))
@@ -81,8 +82,10 @@ class Funding:
 
 
 def project_funding(*, project: Project) -> Funding:
-    contributions = ledger.project_contributions_eur(project)
-    community = sum(contributions, ZERO)
+    annotated = hasattr(project, "ledger_community_eur")
+    # Lists annotate the ledger totals (one query for the page); a single project asks the ledger.
+    contributions = [project.ledger_community_eur] if annotated else ledger.project_contributions_eur(project)
+    community = sum(contributions, ZERO).quantize(Decimal("0.01"))
     committed = project.status in COMMITTED_STATUSES or project.eu_match_eur > 0
     if committed:
         match = project.eu_match_eur
@@ -97,7 +100,9 @@ def project_funding(*, project: Project) -> Funding:
     other = project.other_funds_eur
     return Funding(
         budget=budget, community=community, community_pledged=project.community_share_eur, eu_match=match,
-        eu_match_committed=committed, eu_released=ledger.project_released_eur(project), other=other,
+        eu_match_committed=committed, other=other,
+        eu_released=project.ledger_released_eur.quantize(Decimal("0.01")) if annotated
+        else ledger.project_released_eur(project),
         gap=max(ZERO, budget - community - match - other),
     )
 

@@ -156,3 +156,20 @@ def test_milestones_through_the_api(world, project, api_for):
         "title": "Pipes delivered", "planned_date": today().isoformat(), "progress_percent": 40}, format="json")
     assert response.status_code == 201
     assert api.get(f"/api/v1/projects/{project.pk}/").json()["milestones"][0]["progress_percent"] == 40
+
+
+def test_project_list_costs_the_same_queries_for_one_or_many_projects(world, window, api_for,
+                                                                      django_assert_num_queries):
+    from tests.projects.factories import propose
+
+    api = api_for(world.officer)
+    propose(world.staff_a, world.association_a, world.village_a, window, title="First")
+    api.get("/api/v1/projects/")  # warm the officer's scope and content types
+    # count, page (with ledger totals as subqueries), milestones, attachments
+    with django_assert_num_queries(4):
+        api.get("/api/v1/projects/")
+    for n in range(5):
+        propose(world.staff_a, world.association_a, world.village_a, window, title=f"Project {n}")
+    with django_assert_num_queries(4):
+        response = api.get("/api/v1/projects/")
+    assert response.json()["count"] == 6

@@ -105,3 +105,15 @@ def test_indicator_selectors_count_what_was_done(world, approved):
     by_status = selectors.projects_by_status(user=world.officer)
     assert by_status[ProjectStatus.COMPLETED] == 1 and by_status[ProjectStatus.APPRAISED] == 1
     assert sum(by_status.values()) == 2 and set(by_status) == set(ProjectStatus.values)
+
+
+def test_list_totals_from_the_ledger_equal_the_project_page(world, approved, api_for):
+    posting = services.match_release_request(user=world.officer, project=approved, amount_eur=Decimal("1234.56"),
+                                             on=today(), idempotency_key="r")
+    from projects import ledger
+
+    ledger.approve_match_release(user=world.admin, request=posting)
+    listed = api_for(world.officer).get("/api/v1/projects/").json()["results"][0]["funding"]
+    single = selectors.project_funding(project=type(approved).objects.get(pk=approved.pk))
+    assert listed["community"] == str(single.community) == "6000.00"
+    assert listed["eu_released"] == str(single.eu_released) == "1234.56"
