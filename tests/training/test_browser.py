@@ -46,3 +46,19 @@ def test_staff_run_a_session_mark_ten_people_and_download_a_certificate(live_ser
     assert response.status == 200 and response.headers["content-type"] == "application/pdf"
     text = PdfReader(io.BytesIO(response.body())).pages[0].extract_text()
     assert "Certificate of completion" in text and people[0].full_name in text
+
+
+def test_attendance_register_fits_a_phone_screen(live_server, phone_page):
+    from tests.training.factories import SessionFactory
+
+    world = build_world()
+    session = SessionFactory(jamoat=world.jamoat_a, date=timezone.localdate() - timedelta(days=2))
+    members_in(world.village_a, 12)
+    browser_login(phone_page, live_server, "staff-a", PASSWORD)
+    phone_page.goto(f"{live_server.url}/training/sessions/{session.pk}/")
+    phone_page.screenshot(path="/tmp/training-register-phone.png", full_page=False)
+    overflow = phone_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0
+    assert phone_page.get_by_role("button", name="Save attendance").is_visible()
+    phone_page.get_by_label("Find a person").fill("zzzz-nobody")
+    assert phone_page.locator("#roster tbody tr:visible").count() == 0
