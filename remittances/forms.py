@@ -91,3 +91,15 @@ class LedgerFilterForm(forms.Form):
     def __init__(self, *args, association, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["fund"].queryset = Fund.objects.filter(association=association)
+
+
+class RateImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV file (date, currency, rate)"),
+                           help_text=_("One line per rate, e.g. 2026-01-05,RUB,0.1391"))
+
+
+class RateEntryForm(IdempotentFormMixin):
+    currency = forms.ChoiceField(label=_("Currency"), choices=[("RUB", "RUB"), ("USD", "USD"), ("EUR", "EUR")])
+    date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    rate = forms.CharField(label=_("TJS per unit"), max_length=20,
+                           widget=forms.TextInput(attrs={"inputmode": "decimal"}))

@@ -13,5 +13,7 @@ urlpatterns = [
     path("mha/<int:pk>/chain/", views.chain, name="chain"),
     path("entries/<int:pk>/", views.entry_detail, name="entry"),
     path("entries/<int:pk>/receipt.pdf", views.receipt_pdf, name="receipt"),
+    path("rates/", views.rates, name="rates"),
+    path("rates/<int:pk>/<str:verdict>/", views.rate_decide, name="rate-decide"),
     path("requests/<str:kind>/<int:pk>/<str:verdict>/", views.decide, name="decide"),
 ]

@@ -22,10 +22,12 @@ from remittances.forms import (
     DisbursementForm,
     LedgerFilterForm,
     PeriodCloseForm,
+    RateEntryForm,
+    RateImportForm,
     ReconciliationForm,
     ReversalForm,
 )
-from remittances.models import LedgerEntry, PostingRequest, ReversalRequest
+from remittances.models import ExchangeRate, LedgerEntry, PostingRequest, ReversalRequest
 
 
 def _association(request, pk: int) -> Association:
@@ -270,3 +272,65 @@ def chain(request, pk: int):
     association = _association(request, pk)
     return render(request, "remittances/chain.html", {"association": association,
                                                       "state": verify_chain(association.pk)})
+
+
+@login_required
+def rates(request):
+    """Dated rates: everyone with a role reads them; officers import, enter and approve."""
+    scope = scope_for(request.user)
+    if scope.is_empty:
+        raise Http404
+    may_manage = scope.reads_all
+    import_form = RateImportForm(prefix="import") if may_manage else None
+    entry_form = RateEntryForm(prefix="entry") if may_manage else None
+    status = 200
+    if request.method == "POST":
+        if not may_manage:
+            raise PermissionDenied
+        status = 400
+        if "import-file" in request.FILES:
+            import_form = RateImportForm(request.POST, request.FILES, prefix="import")
+            if import_form.is_valid():
+                raw = import_form.cleaned_data["file"].read()
+                try:
+                    created = services.exchange_rates_import_csv(user=request.user, text=raw.decode("utf-8-sig"))
+                except UnicodeDecodeError:
+                    import_form.add_error("file", _("The file must be UTF-8 text."))
+                except ValidationError as error:
+                    import_form.add_error("file", error.messages)
+                else:
+                    messages.success(request, _("%(n)d rates imported.") % {"n": created})
+                    return redirect("remittances:rates")
+        else:
+            entry_form = RateEntryForm(request.POST, prefix="entry")
+            if entry_form.is_valid():
+                data = entry_form.cleaned_data
+                rate, status = _run(entry_form, lambda: services.exchange_rate_enter(
+                    user=request.user, currency=data["currency"], on=data["date"], rate=data["rate"],
+                    idempotency_key=data["idempotency_key"]))
+                if rate is not None:
+                    messages.success(request, _("Rate saved; a second officer must approve it."))
+                    return redirect("remittances:rates")
+    currency = request.GET.get("currency", "")
+    listed = ExchangeRate.objects.visible_to(request.user).select_related("entered_by")
+    if currency:
+        listed = listed.filter(currency=currency)
+    return render(request, "remittances/rates.html", {
+        "page": Paginator(listed.order_by("-date", "currency"), 60).get_page(request.GET.get("page")),
+        "pending": ExchangeRate.objects.filter(status=ExchangeRate.Status.PENDING).select_related("entered_by"),
+        "import_form": import_form, "entry_form": entry_form, "may_manage": may_manage, "currency": currency,
+    }, status=status)
+
+
+@login_required
+@require_POST
+def rate_decide(request, pk: int, verdict: str):
+    if verdict not in ("approve", "reject"):
+        raise Http404
+    rate = get_visible_or_404(ExchangeRate, request.user, pk=pk)
+    try:
+        services.exchange_rate_decide(user=request.user, rate=rate, approve=verdict == "approve")
+        messages.success(request, _("Decision recorded."))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("remittances:rates")

@@ -150,3 +150,47 @@ def test_chain_page_shows_the_state(world, payer, client_for):
     contribute(world.treasurer_a, world.association_a, payer)
     body = client_for(world.officer).get(f"/ledger/mha/{world.association_a.pk}/chain/").content.decode()
     assert "is intact" in body
+
+
+def test_officers_import_rates_and_a_second_officer_approves_a_manual_rate(world, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from remittances.models import ExchangeRate
+    from tests.factories import make_officer
+
+    officer = client_for(world.officer)
+    upload = SimpleUploadedFile("rates.csv", b"date,currency,rate\n2026-01-05,RUB,0.1391\n", content_type="text/csv")
+    officer.post("/ledger/rates/", {"import-file": upload})
+    assert ExchangeRate.objects.filter(currency="RUB", status="approved").count() == 1
+    bad = SimpleUploadedFile("rates.csv", b"2026-01-06,GBP,1\n", content_type="text/csv")
+    response = officer.post("/ledger/rates/", {"import-file": bad})
+    assert response.status_code == 400 and "unknown currency" in response.content.decode()
+    officer.post("/ledger/rates/", {"entry-currency": "USD", "entry-date": "2026-01-05", "entry-rate": "10,95",
+                                    "entry-idempotency_key": new_key()})
+    manual = ExchangeRate.objects.get(currency="USD")
+    assert manual.status == "pending"
+    officer.post(f"/ledger/rates/{manual.pk}/approve/")
+    manual.refresh_from_db()
+    assert manual.status == "pending"
+    client_for(make_officer("officer-2")).post(f"/ledger/rates/{manual.pk}/approve/")
+    manual.refresh_from_db()
+    assert manual.status == "approved"
+    assert client_for(world.treasurer_a).post("/ledger/rates/", {"entry-currency": "USD"}).status_code == 403
+    assert client_for(world.outsider).get("/ledger/rates/").status_code == 404
+
+
+def test_treasurer_home_makes_the_same_number_of_queries_however_long_the_ledger(world, payer, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.treasurer_a)
+    url = f"/ledger/mha/{world.association_a.pk}/"
+    contribute(world.treasurer_a, world.association_a, payer, "10")
+    client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(12):
+        contribute(world.treasurer_a, world.association_a, payer, "10")
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
