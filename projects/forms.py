@@ -164,6 +164,8 @@ class MemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["household"].queryset = Household.objects.filter(
             village__jamoat_id=enterprise.jamoat_id).select_related("head").order_by("code")
+        if enterprise.kind != Enterprise.Kind.COOPERATIVE:
+            del self.fields["share_percent"]
 
 
 class GrantForm(forms.Form):

@@ -179,9 +179,7 @@ def project_transition(request, pk: int, action: str):
     else:
         form = forms.ReasonForm(request.POST)
     if form is not None and not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_form_errors(request, form)
         return redirect("projects:detail", project.pk)
     values = form.cleaned_data if form is not None else {}
     try:
@@ -198,20 +196,21 @@ def project_transition(request, pk: int, action: str):
 
 @login_required
 @require_POST
-def milestone_add(request, pk: int):
+def milestone_save(request, pk: int, milestone_pk: int | None = None):
+    """Add a milestone, or update one (actual date, progress)."""
     project = get_editable_or_404(Project, request.user, pk=pk)
+    milestone = None
+    if milestone_pk is not None:
+        milestone = project.milestones.filter(pk=milestone_pk).first()
+        if milestone is None:
+            raise Http404
     form = forms.MilestoneForm(request.POST)
     if form.is_valid():
-        try:
-            services.milestone_save(user=request.user, project=project, **form.cleaned_data)
-            messages.success(request, _("Milestone added."))
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+        _run(request, lambda: services.milestone_save(user=request.user, project=project, milestone=milestone,
+                                                      **form.cleaned_data),
+             _("Milestone added.") if milestone is None else _("Milestone updated."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_form_errors(request, form)
     return redirect("projects:detail", project.pk)
 
 
@@ -221,17 +220,12 @@ def attachment_add(request, pk: int):
     project = get_editable_or_404(Project, request.user, pk=pk)
     form = forms.AttachmentForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            services.attachment_add(user=request.user, project=project, upload=form.cleaned_data["file"],
-                                    kind=form.cleaned_data["kind"], caption=form.cleaned_data["caption"])
-            messages.success(request, _("File uploaded."))
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+        values = form.cleaned_data
+        _run(request, lambda: services.attachment_add(user=request.user, project=project, upload=values["file"],
+                                                      kind=values["kind"], caption=values["caption"]),
+             _("File uploaded."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_form_errors(request, form)
     return redirect("projects:detail", project.pk)
 
 
@@ -256,18 +250,12 @@ def release_request(request, pk: int):
     form = forms.ReleaseForm(request.POST)
     if form.is_valid():
         values = form.cleaned_data
-        try:
-            services.match_release_request(user=request.user, project=project, amount_eur=values["amount_eur"],
-                                           on=values["date"], note=values["note"],
-                                           idempotency_key=key_from_request(request))
-            messages.success(request, _("Release requested: another person must approve it."))
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
+        _run(request, lambda: services.match_release_request(
+            user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
+            note=values["note"], idempotency_key=key_from_request(request)),
+            _("Release requested: another person must approve it."))
     else:
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_form_errors(request, form)
     return redirect("projects:detail", project.pk)
 
 

@@ -159,3 +159,34 @@ def test_proposed_project_page_offers_staff_the_appraisal(world, window, client_
     project = propose(world.staff_a, world.association_a, world.village_a, window)
     response = client_for(world.staff_a).get(reverse("projects:detail", args=[project.pk]))
     assert response.context["actions"] == ["appraise", "cancel"]
+
+
+def test_staff_add_and_update_a_milestone(world, project, client_for):
+    client = client_for(world.staff_a)
+    client.post(reverse("projects:milestone-add", args=[project.pk]),
+                {"title": "Pipes delivered", "planned_date": today().isoformat(), "progress_percent": 0})
+    milestone = project.milestones.get()
+    response = client.post(reverse("projects:milestone-update", args=[project.pk, milestone.pk]), {
+        "title": milestone.title, "planned_date": today().isoformat(), "actual_date": today().isoformat(),
+        "progress_percent": 100}, follow=True)
+    assert "Milestone updated." in response.text
+    milestone.refresh_from_db()
+    assert (milestone.progress_percent, milestone.actual_date) == (100, today())
+    assert client_for(world.staff_b).post(reverse("projects:milestone-update", args=[project.pk, milestone.pk]),
+                                          {}).status_code == 404
+
+
+def test_staff_edit_a_proposal_but_not_once_it_is_approved(world, project, client_for):
+    client = client_for(world.staff_a)
+    data = {"title": "Water line, phase 1", "category": "water", "village": world.village_a.pk, "budget": "18000",
+            "community_share": "5000", "other_funds": "0", "beneficiary_households": 40, "beneficiary_people": 220,
+            "start_date": today().isoformat(), "end_date": today().isoformat()}
+    response = client.post(reverse("projects:edit", args=[project.pk]), data, follow=True)
+    assert "Project saved." in response.text
+    project.refresh_from_db()
+    assert project.title == "Water line, phase 1" and project.budget.amount == 18000
+    services.project_approve(user=world.officer, project=project)
+    data["title"] = "Renamed after approval"
+    response = client.post(reverse("projects:edit", args=[project.pk]), data)
+    assert "Only a proposed or appraised project can be edited." in response.text
+    assert Project.objects.get(pk=project.pk).title == "Water line, phase 1"
