@@ -96,3 +96,14 @@ def test_report_list_is_searchable_and_paginated(world, programme, client_for):
     assert "Page 1 of 2" in page.text
     empty = client_for(world.staff_b).get(reverse("reports:job-list"))
     assert "No reports requested yet." in empty.text
+
+
+def test_dashboard_speaks_tajik_and_errors_come_in_russian(world, programme, client_for, api_for):
+    client = client_for(world.staff_a)
+    client.cookies["django_language"] = "tg"
+    page = client.get(reverse("reports:dashboard"))
+    assert "Лавҳаи назорат: Асқалон" in page.text
+    assert "Ҳоло манбаи маълумот нест" in page.text  # the indicator awaiting its source
+    response = api_for(world.officer).get("/api/v1/indicators/", {"start": "2026-09-30", "end": "2026-07-01"},
+                                          HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.json()["end"] == ["Конец периода не может быть раньше его начала."]
