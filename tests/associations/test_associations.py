@@ -81,7 +81,7 @@ def test_association_pages_scope_and_forms(world, client_for):
     treasurer.post(f"{url}meetings/new/", data)
     assert Meeting.objects.count() == 1
     body = treasurer.get(url).content.decode()
-    assert household.code in body and "1 household present" in body
+    assert household.code in body and "households present: 1" in body
     membership = household.memberships.get()
     treasurer.post(f"/associations/memberships/{membership.pk}/leave/", {"left": "2025-02-01"})
     membership.refresh_from_db()

@@ -149,7 +149,7 @@ def test_reconciliation_page_keeps_the_difference_and_its_reason(world, payer, c
 def test_chain_page_shows_the_state(world, payer, client_for):
     contribute(world.treasurer_a, world.association_a, payer)
     body = client_for(world.officer).get(f"/ledger/mha/{world.association_a.pk}/chain/").content.decode()
-    assert "is intact" in body
+    assert "chain is intact" in body
 
 
 def test_officers_import_rates_and_a_second_officer_approves_a_manual_rate(world, client_for):
@@ -194,3 +194,18 @@ def test_treasurer_home_makes_the_same_number_of_queries_however_long_the_ledger
     with CaptureQueriesContext(connection) as many:
         client.get(url)
     assert len(many) == len(few)
+
+
+def test_messages_and_receipt_come_in_the_users_language(world, payer, client_for, settings):
+    import io
+
+    client = client_for(world.treasurer_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ru"
+    response = client.post(f"/ledger/mha/{world.association_a.pk}/", _form(world, payer, amount="0"))
+    assert "Сумма должна быть больше нуля." in response.content.decode()
+    entry = contribute(world.treasurer_a, world.association_a, payer, "5 000", "RUB")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "tg"
+    assert "Сабти саҳм" in client.get(f"/ledger/mha/{world.association_a.pk}/").content.decode()
+    pdf = client.get(f"/ledger/entries/{entry.pk}/receipt.pdf").content
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert "Квитансияи № 1" in text
