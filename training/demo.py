@@ -112,9 +112,11 @@ def _seed_jamoat_training(jamoat, modules, members, rng) -> tuple[int, int]:
     financial = rng.sample(household_ids, min(len(household_ids), 107))
     business = rng.sample(household_ids, min(len(household_ids), rng.randint(65, 70)))
     plan = [(modules["financial-education"], financial), (modules["business-basics"], business)]
-    for code in ("household-budgeting", "saving-banking", "safe-remittances", "cooperatives", "legal-migration",
-                 "migrants-rights", "pre-departure"):
+    for code in ("household-budgeting", "saving-banking", "safe-remittances", "legal-migration", "migrants-rights",
+                 "pre-departure"):
         plan.append((modules[code], rng.sample(household_ids, min(len(household_ids), 18))))
+    # Cooperative training goes to households already in business training: still 65–70 per jamoat.
+    plan.append((modules["cooperatives"], rng.sample(business, min(len(business), 18))))
     new_sessions = new_attendances = 0
     for module, chosen in plan:
         cohorts = [chosen[i:i + COHORT] for i in range(0, len(chosen), COHORT)] or [[]]
