@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from djmoney.models.fields import MoneyField
 from simple_history.models import HistoricalRecords
 
@@ -107,13 +108,15 @@ class FundingWindow(models.Model):
 
 
 class ProjectStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
-    APPRAISED = "appraised", _("Appraised")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    IN_PROGRESS = "in_progress", _("In progress")
-    COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
+    # A context of their own: other apps translate "Rejected" or "Approved" for other nouns
+    # (a rate, a request) with another grammatical gender.
+    PROPOSED = "proposed", pgettext_lazy("project status", "Proposed")
+    APPRAISED = "appraised", pgettext_lazy("project status", "Appraised")
+    APPROVED = "approved", pgettext_lazy("project status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("project status", "Rejected")
+    IN_PROGRESS = "in_progress", pgettext_lazy("project status", "In progress")
+    COMPLETED = "completed", pgettext_lazy("project status", "Completed")
+    CANCELLED = "cancelled", pgettext_lazy("project status", "Cancelled")
 
 
 # Statuses in which the EU match stays committed against the window's budget.

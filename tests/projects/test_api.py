@@ -173,3 +173,11 @@ def test_project_list_costs_the_same_queries_for_one_or_many_projects(world, win
     with django_assert_num_queries(4):
         response = api.get("/api/v1/projects/")
     assert response.json()["count"] == 6
+
+
+def test_api_bad_input_message_in_russian(world, window, api_for):
+    eur_rate()
+    response = api_for(world.staff_a).post("/api/v1/projects/", _proposal(world, window, budget="0"), format="json",
+                                           HTTP_ACCEPT_LANGUAGE="ru")
+    assert response.status_code == 400
+    assert response.json()["budget"] == ["Бюджет должен быть больше нуля."]

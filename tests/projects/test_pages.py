@@ -190,3 +190,15 @@ def test_staff_edit_a_proposal_but_not_once_it_is_approved(world, project, clien
     response = client.post(reverse("projects:edit", args=[project.pk]), data)
     assert "Only a proposed or appraised project can be edited." in response.text
     assert Project.objects.get(pk=project.pk).title == "Water line, phase 1"
+
+
+def test_refusal_is_shown_in_the_users_language(world, project, client_for):
+    services.project_reject(user=world.officer, project=project, reason="No land title")
+    response = client_for(world.staff_a).post(
+        reverse("projects:transition", args=[project.pk, "complete"]),
+        {"completed_on": today().isoformat(), "households_reached": 1, "people_reached": 1}, follow=True,
+        HTTP_ACCEPT_LANGUAGE="ru")
+    assert ("Статус проекта: отклонён; его нельзя перевести в «завершён». "
+            "Это возможно только для проекта в статусе: выполняется.") in response.text
+    page = client_for(world.staff_a).get(reverse("projects:list"), HTTP_ACCEPT_LANGUAGE="tg")
+    assert "Лоиҳаҳои инфрасохторӣ" in page.text
