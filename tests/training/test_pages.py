@@ -271,3 +271,39 @@ def test_indicator_selectors_answer_in_scope_and_unscoped(world):
     SurveyRoundFactory(region=world.jamoat_a.district.region, published_on=date(2025, 9, 1))
     assert selectors.research_published(start=date(2025, 1, 1), end=date(2025, 12, 31)) == 1
     assert selectors.research_published(jamoat_ids=[world.jamoat_b.pk]) == 0
+
+
+def test_officer_develops_a_module_and_uploads_a_pdf_staff_cannot(world, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from training.models import TrainingModule
+
+    data = {"code": "budgeting", "title": "Household budgeting", "category": "financial",
+            "description": "Planning a family budget.", "audiences": ["households"], "languages": ["tg", "ru"],
+            "sessions_required": "1", "developed_on": "2024-02-01", "published_on": "2024-03-01"}
+    assert client_for(world.staff_a).post(reverse("training:module-create"), data).status_code == 403
+    officer = client_for(world.officer)
+    response = officer.post(reverse("training:module-create"), data, follow=True)
+    assert "The module was saved." in response.text
+    module = TrainingModule.objects.get()
+    url = reverse("training:module-detail", args=[module.pk])
+    refused = officer.post(url, {"title": "Leaflet", "language": "tg",
+                                 "file": SimpleUploadedFile("leaflet.pdf", b"not a pdf")})
+    assert "Upload the material as a PDF file." in refused.text
+    accepted = officer.post(url, {"title": "Leaflet", "language": "tg",
+                                  "file": SimpleUploadedFile("leaflet.pdf", b"%PDF-1.4\n%%EOF\n")}, follow=True)
+    assert "The material was uploaded." in accepted.text and "Leaflet" in accepted.text
+    assert module.materials.count() == 1
+
+
+def test_officer_opens_a_survey_round_and_staff_of_the_region_see_it(world, client_for):
+    response = client_for(world.officer).post(reverse("training:round-create"), {
+        "name": "Rasht 2026", "region": world.jamoat_a.district.region.pk, "start_date": "2026-04-01",
+        "end_date": "2026-03-01"})
+    assert "The end date cannot be before the start date." in response.text
+    response = client_for(world.officer).post(reverse("training:round-create"), {
+        "name": "Rasht 2026", "region": world.jamoat_a.district.region.pk, "start_date": "2026-04-01",
+        "end_date": "2026-05-31"}, follow=True)
+    assert "The survey round was saved." in response.text
+    assert "Rasht 2026" in client_for(world.staff_a).get(reverse("training:round-list")).text
+    assert "Rasht 2026" not in client_for(world.staff_b).get(reverse("training:round-list")).text
