@@ -113,17 +113,23 @@ class Report:
         return f"{self.identifier}-{data.start:%Y%m%d}-{data.end:%Y%m%d}.{extension}"
 
     def render(self, params: dict, progress: Progress = _nothing) -> tuple[str, str, bytes]:
-        with translation.override(params.get("language", "en")):
-            data = self.gather(params)
-            progress(40)
-            html = render_to_string("reports/pdf/report.html", self.context(data))
-            progress(60)
-            return self.filename(data, "pdf"), PDF, html_to_pdf(html)
+        return self.build(params, progress)[0]
 
     def render_annex(self, params: dict) -> tuple[str, str, bytes]:
         with translation.override(params.get("language", "en")):
             data = self.gather(params)
             return self.filename(data, "xlsx"), XLSX, workbook_bytes(data)
+
+    def build(self, params: dict, progress: Progress = _nothing) -> list[tuple[str, str, bytes]]:
+        """The PDF and the XLSX annex from one gathering of the data (so they cannot disagree)."""
+        with translation.override(params.get("language", "en")):
+            data = self.gather(params)
+            progress(40)
+            html = render_to_string("reports/pdf/report.html", self.context(data))
+            progress(60)
+            pdf = (self.filename(data, "pdf"), PDF, html_to_pdf(html))
+            progress(85)
+            return [pdf, (self.filename(data, "xlsx"), XLSX, workbook_bytes(data))]
 
     def context(self, data: ReportData) -> dict:
         return {

@@ -201,9 +201,7 @@ def report_job_build(*, job_id: int, attempt: int) -> bool:
     def progress(percent: int) -> None:
         report_job_heartbeat(job_id=job_id, attempt=attempt, progress=percent)
 
-    pdf_name, _type, pdf = report.render(job.params, progress)
-    progress(80)
-    annex_name, _type, annex = report.render_annex(job.params)
+    (pdf_name, _pdf_type, pdf), (annex_name, _xlsx_type, annex) = report.build(job.params, progress)
     progress(95)
     with transaction.atomic():
         owned = _owned(job_id, attempt).select_for_update().first()
