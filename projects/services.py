@@ -338,17 +338,18 @@ def project_cancel(*, user, project: Project, reason: str) -> Project:
     """Cancel; an approved project gives its unreleased EU match back to the window."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for the cancellation.")})
-    if project.status in COMMITTED_STATUSES:
-        _require_officer(user)
-    else:
-        _require_jamoat_writer(user, project.jamoat_id)
     window = FundingWindow.objects.select_for_update().get(pk=project.window_id)
     project = _lock(project, "cancel")
     if project.status in COMMITTED_STATUSES:
+        _require_officer(user)
         released = ledger.project_released_eur(project)
+        if ledger.project_released_eur(project, include_pending=True) != released:
+            raise ValidationError(_("A release of matched money is awaiting approval: approve or reject it first."))
         give_back = project.eu_match_eur - released
         FundingWindow.objects.filter(pk=window.pk).update(committed_eur=F("committed_eur") - give_back)
         project.eu_match_eur = released
+    else:
+        _require_jamoat_writer(user, project.jamoat_id)
     return _record(project, action="cancel", user=user, reason=reason)
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
+from PIL.Image import DecompressionBombError
 
 IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 PDF_MAGIC = b"%PDF-"
@@ -21,7 +22,7 @@ def _sniff(upload) -> str | None:
         with Image.open(upload) as image:
             kind = image.format
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+    except (UnidentifiedImageError, DecompressionBombError, OSError, SyntaxError, ValueError):
         return None
     finally:
         upload.seek(0)

@@ -117,3 +117,17 @@ def test_list_totals_from_the_ledger_equal_the_project_page(world, approved, api
     single = selectors.project_funding(project=type(approved).objects.get(pk=approved.pk))
     assert listed["community"] == str(single.community) == "6000.00"
     assert listed["eu_released"] == str(single.eu_released) == "1234.56"
+
+
+def test_cancelling_gives_back_only_what_was_not_released(world, approved):
+    from projects import ledger
+
+    posting = services.match_release_request(user=world.officer, project=approved, amount_eur=Decimal("2000"),
+                                             on=today(), idempotency_key="part")
+    with pytest.raises(ValidationError, match="awaiting approval"):
+        services.project_cancel(user=world.officer, project=approved, reason="Land dispute")
+    ledger.approve_match_release(user=world.admin, request=posting)
+    project = services.project_cancel(user=world.officer, project=approved, reason="Land dispute")
+    window = type(approved.window).objects.get(pk=approved.window_id)
+    assert project.eu_match_eur == Decimal("2000.00")
+    assert window.committed_eur == Decimal("2000.00")
