@@ -156,3 +156,35 @@ def test_monthly_usage_is_recorded_once_and_corrected_in_place(world, api_for):
     bad = api.post("/api/v1/facility-usage/", {"facility": facility.pk, "year": 2025, "month": 13, "count": 1},
                    format="json")
     assert bad.status_code == 400
+
+
+def _objects_in_jamoat_b(world):
+    from djmoney.money import Money
+
+    from training import services
+    from training.models import FacilityUsage
+
+    session = SessionFactory(jamoat=world.jamoat_b)
+    person = members_in(world.village_b, 1)[0]
+    attendance = services.attendance_add(user=world.admin, session=session, member=person)
+    survey_round = SurveyRoundFactory(region=world.jamoat_b.district.region)
+    response = services.survey_response_create(
+        user=world.admin, round=survey_round, household=person.household, interview_date=date(2025, 6, 10),
+        received_remittances=True, amount_12m=Money("5000", "RUB"), frequency="monthly", channel="bank",
+        share_food=100)
+    usage = FacilityUsage.objects.create(facility=world.jamoat_b.resource_centre.facilities.get(), year=2025,
+                                         month=1, count=5)
+    return {"training-sessions": session, "attendance": attendance, "consultations": ConsultationFactory(
+        jamoat=world.jamoat_b), "campaigns": CampaignFactory(jamoat=world.jamoat_b),
+        "survey-rounds": survey_round, "survey-responses": response, "facility-usage": usage}
+
+
+@pytest.mark.parametrize("role,visible", [("staff_a", False), ("treasurer_a", False), ("outsider", False),
+                                          ("staff_b", True), ("officer", True)])
+def test_every_training_endpoint_answers_404_outside_scope(world, api_for, role, visible):
+    api = api_for(getattr(world, role))
+    for prefix, obj in _objects_in_jamoat_b(world).items():
+        status = api.get(f"/api/v1/{prefix}/{obj.pk}/").status_code
+        assert status == (200 if visible else 404), (prefix, role)
+        listed = {row["id"] for row in api.get(f"/api/v1/{prefix}/").json()["results"]}
+        assert (obj.pk in listed) == visible, (prefix, role)
