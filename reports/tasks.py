@@ -5,6 +5,7 @@ jobs of dead workers to live ones. Tasks take ids, reload, and check status befo
 import logging
 
 from celery import shared_task
+from django import db
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -26,7 +27,9 @@ def build_report(self, job_id: int) -> str:
     try:
         built = services.report_job_build(job_id=job_id, attempt=attempt)
     except TRANSIENT_ERRORS as exc:
-        message = _("Temporary problem while building the report (%(error)s).") % {"error": exc}
+        # A dropped connection is unusable: drop it so the bookkeeping below opens a fresh one.
+        db.connection.close_if_unusable_or_obsolete()
+        message = _("Temporary problem while building the report (%(error)s).") % {"error": str(exc).strip()}
         if self.request.retries >= MAX_RETRIES:
             services.report_job_fail(job_id=job_id, message=message)
             return "failed"

@@ -50,7 +50,7 @@ def programme_table_locked():
     with other.cursor() as cursor:
         cursor.execute("LOCK TABLE reports_programme IN ACCESS EXCLUSIVE MODE")
     try:
-        yield
+        yield other
     finally:
         other.rollback()
         other.close()
@@ -115,3 +115,30 @@ def test_worker_killed_mid_job_leaves_the_job_retried_not_stuck(world, programme
     assert (job.status, job.attempts, job.error) == (ReportJob.Status.DONE, 2, "")
     download = client_for(world.officer).get(reverse("reports:job-download", args=[job_id]))
     assert download.status_code == 200
+
+
+def _backend_waiting_for_the_lock(other) -> int:
+    deadline = time.monotonic() + WAIT
+    with other.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock' AND pid <> pg_backend_pid()")
+            row = cursor.fetchone()
+            if row:
+                return row[0]
+            time.sleep(0.05)
+    raise AssertionError("the worker never waited for the programme table")
+
+
+def test_worker_retries_a_dropped_database_connection_with_backoff(world, programme, api_for):
+    _purge_queue()
+    job_id = api_for(world.officer).post("/api/v1/reports/", QUARTER, format="json").json()["id"]
+    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
+        with programme_table_locked() as other:
+            _wait_for(job_id, {"running"})
+            with other.cursor() as cursor:  # the database drops the worker's connection mid-job
+                cursor.execute("SELECT pg_terminate_backend(%s)", [_backend_waiting_for_the_lock(other)])
+            released = _wait_for(job_id, {"queued"})
+            assert "Temporary problem while building the report" in released.error
+        job = _wait_for(job_id, {"done", "failed"})  # retried after a 10-second backoff
+    assert (job.status, job.attempts, job.error) == (ReportJob.Status.DONE, 2, "")
