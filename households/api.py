@@ -6,10 +6,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from communities.models import Village
 from households.models import Household, Member, MigrationEpisode
-from households.selectors import SORTS, HouseholdFilters, household_list, search_condition
+from households.selectors import SORTS, HouseholdFilters, household_list, possible_duplicates, search_condition
 from households.services import (
     episode_create,
     episode_update,
@@ -137,6 +139,21 @@ HOUSEHOLD_PARAMETERS = [
 ]
 
 
+class DuplicateQuerySerializer(serializers.Serializer):
+    village = serializers.IntegerField(required=False)
+    last_name = serializers.CharField(required=False, allow_blank=True, default="")
+    first_name = serializers.CharField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class DuplicateSerializer(serializers.ModelSerializer):
+    head_name = serializers.CharField(source="head.full_name", default="", read_only=True)
+
+    class Meta:
+        model = Household
+        fields = ["id", "code", "village", "phone", "head_name"]
+
+
 @extend_schema_view(list=extend_schema(parameters=HOUSEHOLD_PARAMETERS))
 class HouseholdViewSet(ScopedModelViewSet):
     """Households in the user's scope; staff create and change those of their jamoats."""
@@ -164,6 +181,19 @@ class HouseholdViewSet(ScopedModelViewSet):
             return get_visible_or_404(queryset, self.request.user, **lookup)
         get_editable_or_404(Household, self.request.user, **lookup)
         return get_visible_or_404(queryset, self.request.user, **lookup)
+
+    @extend_schema(parameters=[DuplicateQuerySerializer], responses=DuplicateSerializer(many=True))
+    @action(detail=False, methods=["get"], url_path="possible-duplicates")
+    def possible_duplicates(self, request):
+        """Households the user can see with the same head name in the village, or the same phone:
+        ask before creating one, as the registration page does."""
+        query = DuplicateQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        found = possible_duplicates(
+            user=request.user, village_id=query.validated_data.get("village"),
+            head_last_name=query.validated_data["last_name"], head_first_name=query.validated_data["first_name"],
+            phones=[query.validated_data["phone"]])
+        return Response(DuplicateSerializer(found, many=True).data)
 
     def perform_create(self, serializer):
         household = serializer.save()

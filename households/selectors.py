@@ -107,11 +107,12 @@ def member_status(member: Member) -> str:
 
 def possible_duplicates(*, user, village_id: int | None, head_last_name: str = "", head_first_name: str = "",
                         phones: list[str] = (), exclude_pk: int | None = None) -> list[Household]:
-    """Households the user can see with the same head name in the same village, or a shared phone."""
+    """Households the user can see with a member of that name in the same village, or a shared phone."""
     condition = Q(pk__in=[])
     if village_id and head_last_name and head_first_name:
-        condition |= Q(village_id=village_id, head__last_name__iexact=head_last_name.strip(),
-                       head__first_name__iexact=head_first_name.strip())
+        # The folded key, so that case (SQLite compares Cyrillic case-sensitively) and spelling
+        # variants ("Рахимов"/"Раҳимов") do not hide a duplicate.
+        condition |= Q(village_id=village_id, search_text__contains=fold(f"{head_last_name} {head_first_name}"))
     for phone in phones:
         number = digits(phone or "")
         if len(number) >= 6:

@@ -155,3 +155,10 @@ def test_schema_documents_the_household_endpoints(world, api_for):
         assert path in schema["paths"]
     names = {p["name"] for p in schema["paths"]["/api/v1/households/"]["get"]["parameters"]}
     assert {"q", "village", "abroad", "returned", "destination"} <= names
+
+
+def test_possible_duplicates_are_offered_before_creating_and_stay_in_scope(world, households, api_for):
+    query = {"village": world.village_a.pk, "last_name": "раҳимов", "first_name": "Ҷамшед"}
+    found = api_for(world.staff_a).get("/api/v1/households/possible-duplicates/", query).json()
+    assert [row["id"] for row in found] == [households["a"].pk]
+    assert api_for(world.staff_b).get("/api/v1/households/possible-duplicates/", query).json() == []
