@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from textwrap import shorten
 
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -14,6 +15,7 @@ from reports.selectors import ACHIEVED, BEHIND, ON_TRACK, STATUS_LABELS, Program
 
 COLOURS = {ACHIEVED: "#1e7b3a", ON_TRACK: "#c98a00", BEHIND: "#b42318", "value": "#0b5d7a"}
 ROW_HEIGHT, LABEL_WIDTH, BAR_WIDTH, VALUE_WIDTH = 22, 170, 300, 70
+TITLE_CHARS = 72  # what fits the chart's width in bold 12px
 
 
 @dataclass
@@ -32,7 +34,8 @@ def bar_chart(*, title: str, rows: list[tuple[str, list[Segment]]], legend: list
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" viewBox="0 0 {width} {height}" '
              f'width="{width}" height="{height}" font-family="DejaVu Sans, sans-serif" font-size="11">',
              f"<title>{escape(title)}</title>",
-             f'<text x="0" y="14" font-size="12" font-weight="bold" fill="#1d2730">{escape(title)}</text>']
+             f'<text x="0" y="14" font-size="12" font-weight="bold" fill="#1d2730">'
+             f"{escape(shorten(title, TITLE_CHARS, placeholder='…'))}</text>"]
     y = 26
     if legend:
         x = 0
