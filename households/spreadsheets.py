@@ -151,14 +151,16 @@ def _xlsx_rows(data: bytes) -> list[list]:
     from zipfile import BadZipFile
 
     import openpyxl
+    from openpyxl.utils.exceptions import InvalidFileException
 
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (BadZipFile, KeyError, ValueError, OSError) as exc:
+        sheet = workbook.worksheets[0]
+        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
+        workbook.close()
+    except (BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError, InvalidFileException) as exc:
+        # A damaged or foreign file fails in many ways inside openpyxl; all mean the same to the user.
         raise FileError(_("This file is not an Excel workbook (.xlsx) that can be read.")) from exc
-    sheet = workbook.worksheets[0]
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    workbook.close()
     return rows
 
 

@@ -55,7 +55,8 @@ def test_staff_registers_a_household_adds_a_trip_finds_it_in_latin_and_exports(w
         page.get_by_test_id("export-xlsx").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
-    workbook = openpyxl.load_workbook(download.path())
+    with open(download.path(), "rb") as handle:
+        workbook = openpyxl.load_workbook(handle)
     names = {(row[6], row[7]) for row in workbook.active.iter_rows(min_row=2, values_only=True)}
     assert names == {("Раҳимов", "Ҷамшед"), ("Раҳимова", "Зӯҳра")}
 
