@@ -24,6 +24,8 @@ def test_propose_earmark_approve_journey(world, live_server, browser):
     staff = browser.new_context(locale="en-GB", viewport={"width": 390, "height": 844}, is_mobile=True)
     page = staff.new_page()
     page.set_default_timeout(15_000)
+    console_errors = []
+    page.on("console", lambda message: message.type == "error" and console_errors.append(message.text))
     browser_login(page, live_server, "staff-a", PASSWORD)
     page.goto(f"{live_server.url}/projects/")
     page.get_by_role("link", name="Propose a project").click()
@@ -60,8 +62,13 @@ def test_propose_earmark_approve_journey(world, live_server, browser):
 
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     expect(page.get_by_test_id("funding-community")).to_have_text("5000.00")
+    # Usable on a phone: nothing wider than the screen, no CSP violation (no inline style or script).
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.get_by_role("button", name="Mark appraised").click()
     expect(page.get_by_test_id("project-status")).to_have_text("Appraised")
+    page.goto(f"{live_server.url}/projects/board/")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert console_errors == []
     staff.close()
 
     officer = browser.new_context(locale="en-GB")
