@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from djmoney.money import Money
 
 from projects import services
 from projects.models import Category, FundingWindow, ProjectStatus
@@ -59,3 +60,33 @@ def test_database_refuses_committing_beyond_the_budget(world):
     window = make_window(cap="5000", total="5000")
     with pytest.raises(IntegrityError):
         FundingWindow.objects.filter(pk=window.pk).update(committed_eur=F("total_budget_eur") + 1)
+
+
+def test_six_simultaneous_approvals_never_overcommit_the_budget(world):
+    window = make_window(cap="4000", total="10000")
+    projects = [appraised(world.staff_a, world.treasurer_a, world.association_a, world.village_a, window,
+                          title=f"Project {n}", earmarked="4000", community_share=Money("4000", "EUR"))
+                for n in range(6)]
+    officers = [make_officer(f"officer-{n}") for n in range(6)]
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+
+    def approve(project, officer):
+        try:
+            barrier.wait()
+            outcomes.append(str(services.project_approve(user=officer, project=project).eu_match_eur))
+        except ValidationError:
+            outcomes.append("refused")
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=pair) for pair in zip(projects, officers, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    # 4000 + 4000 + the last 2000: a partial match uses what remains, then nothing is left.
+    assert sorted(outcomes) == ["2000.00", "4000.00", "4000.00", "refused", "refused", "refused"]
+    window = FundingWindow.objects.get(pk=window.pk)
+    assert window.committed_eur == window.total_budget_eur == Decimal("10000.00")
