@@ -122,3 +122,34 @@ def possible_duplicates(*, user, village_id: int | None, head_last_name: str = "
     if exclude_pk:
         households = households.exclude(pk=exclude_pk)
     return list(households.order_by("code")[:10])
+
+
+def _reverse_model(model, name: str):
+    """The model another app hangs on ours under `name`, if that app has it (households sit
+    below associations, the ledger and training, so they are reached without importing them)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    try:
+        return model._meta.get_field(name).related_model
+    except FieldDoesNotExist:
+        return None
+
+
+def household_activity(*, user, household: Household) -> dict:
+    """Contributions and trainings of a household, each through its own app's scope rules."""
+    from django.db.models import Sum
+
+    activity: dict = {"contributions": [], "trainings": []}
+    ledger = _reverse_model(Household, "ledger_entries")
+    if ledger is not None:
+        # Never summed across currencies: one line per currency, plus the TJS fixed at posting.
+        activity["contributions"] = list(
+            ledger.objects.visible_to(user).filter(payer=household, kind="contribution")
+            .values("amount_currency").annotate(total=Sum("amount"), total_tjs=Sum("amount_tjs"), count=Count("id"))
+            .order_by("amount_currency"))
+    attendance = _reverse_model(Member, "training_attendances")
+    if attendance is not None:
+        activity["trainings"] = list(
+            attendance.objects.visible_to(user).filter(member__household=household)
+            .select_related("session__module", "member").order_by("-session__date", "member_id")[:50])
+    return activity

@@ -20,7 +20,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 from households import services, spreadsheets
 from households.forms import EpisodeForm, HouseholdFilterForm, HouseholdForm, ImportForm, MemberFormSet, ReturnForm
 from households.models import Household, Member, MigrationEpisode
-from households.selectors import household_detail_queryset, household_list, member_status, possible_duplicates
+from households.selectors import (
+    household_activity,
+    household_detail_queryset,
+    household_list,
+    member_status,
+    possible_duplicates,
+)
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404, scope_for
 
 PAGE_SIZE = 25
@@ -58,6 +64,7 @@ def household_detail(request, pk: int):
     return render(request, "households/household_detail.html", {
         "household": household, "members": members, "trips": trips,
         "memberships": list(household.memberships.all()),
+        "activity": household_activity(user=request.user, household=household),
         "may_edit": Household.objects.editable_by(request.user).filter(pk=pk).exists(),
         "today": timezone.localdate()})
 

@@ -108,7 +108,7 @@ def test_detail_page_runs_a_fixed_number_of_queries(world, client_for, django_as
         send_abroad(world.staff_a, member, departure=date(2020, 1, 1), returned=date(2021, 1, 1))
         send_abroad(world.staff_a, member, departure=date(2022, 1, 1))
     client.get(reverse("households:detail", args=[small.pk]))
-    with django_assert_num_queries(10) as first:
+    with django_assert_num_queries(12) as first:
         client.get(reverse("households:detail", args=[small.pk]))
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(reverse("households:detail", args=[big.pk]))
@@ -225,3 +225,17 @@ def test_empty_list_explains_itself(world, client_for):
     assert "No household is registered yet." in response.text
     response = client_for(world.staff_a).get(reverse("households:list"), {"q": "Nobody"})
     assert "No household matches this search." in response.text
+
+
+def test_household_page_shows_trainings_its_members_attended(world, client_for):
+    from training.models import Attendance, TrainingModule, TrainingSession
+
+    household = make_household(world.staff_a, world.village_a)
+    module = TrainingModule.objects.create(code="fin-ed", title="Financial education", category="financial",
+                                           description="Budgets", developed_on=date(2020, 1, 1))
+    session = TrainingSession.objects.create(module=module, jamoat=world.jamoat_a, date=date(2024, 4, 2),
+                                             trainer="Zarina", venue="JRC")
+    Attendance.objects.create(session=session, member=household.head)
+    page = client_for(world.staff_a).get(reverse("households:detail", args=[household.pk]))
+    assert "Trainings attended" in page.text
+    assert "02.04.2024" in page.text and "Financial education" in page.text
