@@ -335,6 +335,9 @@ class EnterpriseSerializer(serializers.ModelSerializer):
 class EnterpriseViewSet(ScopedModelViewSet):
     queryset = Enterprise.objects.select_related("jamoat").prefetch_related("members", "reports")
     serializer_class = EnterpriseSerializer
+
+    def get_queryset(self):
+        return ledger.with_capital(super().get_queryset())
     filterset_fields = ["jamoat", "kind", "sector", "status"]
     search_fields = ["name"]
 

@@ -66,6 +66,11 @@ def with_fund_totals(queryset):
                              ledger_released_eur=_fund_total(LedgerEntry.Kind.GRANT, f"{MATCH_REFERENCE}:"))
 
 
+def with_capital(queryset):
+    """Annotate businesses with the remittances invested in them (contributions to their fund)."""
+    return queryset.annotate(ledger_capital_eur=_fund_total(LedgerEntry.Kind.CONTRIBUTION))
+
+
 def project_contributions_eur(project) -> list[Decimal]:
     """EUR value of each contribution earmarked to the project (reversed ones excluded)."""
     if project.fund_id is None:

@@ -45,7 +45,8 @@ def window_list(*, user) -> QuerySet[FundingWindow]:
 
 
 def enterprise_list(*, user, search: str = "", kind: str = "") -> QuerySet[Enterprise]:
-    enterprises = Enterprise.objects.visible_to(user).select_related("jamoat").annotate(member_count=Count("members"))
+    enterprises = ledger.with_capital(Enterprise.objects.visible_to(user).select_related("jamoat")).annotate(
+        member_count=Count("members", distinct=True)).order_by("name", "pk")
     if search:
         enterprises = enterprises.filter(Q(name__icontains=search) | Q(jamoat__name__icontains=search))
     if kind:
@@ -109,6 +110,8 @@ def project_funding(*, project: Project) -> Funding:
 
 def enterprise_capital_eur(*, enterprise: Enterprise) -> Decimal:
     """Capital invested from remittances: contributions posted to the enterprise's ledger fund."""
+    if hasattr(enterprise, "ledger_capital_eur"):
+        return enterprise.ledger_capital_eur.quantize(Decimal("0.01"))
     if enterprise.fund_id is None:
         return ZERO
     return ledger.fund_contributions_eur([enterprise.fund_id])

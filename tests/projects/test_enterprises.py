@@ -138,3 +138,17 @@ def test_api_enterprises_grants_and_reports(world, cooperative, api_for):
                                                   "name": "Tailor", "sector": "crafts", "founded": "2099-01-01"},
                         format="json")
     assert response.status_code == 400 and "founded" in response.json()
+
+
+def test_enterprise_api_list_costs_the_same_queries_for_one_or_many(world, cooperative, api_for,
+                                                                    django_assert_num_queries):
+    api = api_for(world.officer)
+    api.get("/api/v1/enterprises/")
+    # count, page (capital as a subquery), members, reports
+    with django_assert_num_queries(4):
+        api.get("/api/v1/enterprises/")
+    for n in range(4):
+        services.enterprise_create(user=world.staff_a, association=world.association_a, kind="business",
+                                   name=f"Shop {n}", sector="trade", founded=date(2025, 1, 1))
+    with django_assert_num_queries(4):
+        assert api.get("/api/v1/enterprises/").json()["count"] == 5
