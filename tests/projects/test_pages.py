@@ -1,5 +1,7 @@
 """Pages: scope (outsiders 404), the funding bar, the approval queue, and refusals shown on the page."""
 
+from decimal import Decimal
+
 import pytest
 from django.urls import reverse
 
@@ -202,3 +204,12 @@ def test_refusal_is_shown_in_the_users_language(world, project, client_for):
             "Это возможно только для проекта в статусе: выполняется.") in response.text
     page = client_for(world.staff_a).get(reverse("projects:list"), HTTP_ACCEPT_LANGUAGE="tg")
     assert "Лоиҳаҳои инфрасохторӣ" in page.text
+
+
+def test_window_history_is_readable_and_outsiders_get_404(world, window, client_for):
+    from projects import services as project_services
+
+    project_services.funding_window_update(user=world.officer, window=window, cap_per_project_eur=Decimal("9000"))
+    url = reverse("history", args=["projects", "fundingwindow", window.pk])
+    assert client_for(world.officer).get(url).status_code == 200
+    assert client_for(world.outsider).get(url).status_code == 404
