@@ -9,6 +9,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import action
@@ -22,6 +23,7 @@ from mha_portal import idempotency
 from mha_portal.api import ScopedModelViewSet
 from mha_portal.scoping import get_visible_or_404
 from projects import ledger, services
+from projects.forms import MAX_COUNT
 from projects.models import (
     BUDGET_CURRENCIES,
     Attachment,
@@ -33,6 +35,7 @@ from projects.models import (
     PerformanceReport,
     Project,
 )
+from projects.uploads import file_response
 
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
@@ -102,9 +105,9 @@ class ProjectSerializer(serializers.ModelSerializer):
 # ---------------------------------------------------------------- input
 
 class ProjectInputSerializer(serializers.Serializer):
-    association = serializers.IntegerField()
-    window = serializers.IntegerField()
-    village = serializers.IntegerField()
+    association = serializers.IntegerField(min_value=1, max_value=2**62)
+    window = serializers.IntegerField(min_value=1, max_value=2**62)
+    village = serializers.IntegerField(min_value=1, max_value=2**62)
     title = serializers.CharField(max_length=200)
     category = serializers.ChoiceField(choices=Category.choices)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -112,8 +115,8 @@ class ProjectInputSerializer(serializers.Serializer):
     budget = serializers.DecimalField(**MONEY)
     community_share = serializers.DecimalField(**MONEY)
     other_funds = serializers.DecimalField(required=False, default=0, **MONEY)
-    beneficiary_households = serializers.IntegerField(min_value=0)
-    beneficiary_people = serializers.IntegerField(min_value=0)
+    beneficiary_households = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
+    beneficiary_people = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
     start_date = serializers.DateField()
     end_date = serializers.DateField()
 
@@ -124,8 +127,8 @@ class ReasonSerializer(serializers.Serializer):
 
 class CompleteSerializer(serializers.Serializer):
     completed_on = serializers.DateField()
-    households_reached = serializers.IntegerField(min_value=0)
-    people_reached = serializers.IntegerField(min_value=0)
+    households_reached = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
+    people_reached = serializers.IntegerField(min_value=0, max_value=MAX_COUNT)
 
 
 class ReleaseSerializer(serializers.Serializer):
@@ -138,7 +141,7 @@ class MilestoneInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     planned_date = serializers.DateField()
     actual_date = serializers.DateField(required=False, allow_null=True, default=None)
-    progress_percent = serializers.IntegerField(default=0)
+    progress_percent = serializers.IntegerField(default=0, min_value=-MAX_COUNT, max_value=MAX_COUNT)
 
 
 class AttachmentInputSerializer(serializers.Serializer):
@@ -295,9 +298,20 @@ class ProjectViewSet(ScopedModelViewSet):
         return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
 
 
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"], url_path=r"attachments/(?P<attachment_pk>[0-9]+)")
+    def attachment_file(self, request, pk=None, attachment_pk=None):
+        """The uploaded file itself, to users who may see the project (404 otherwise)."""
+        project = self.get_object()
+        attachment = project.attachments.filter(pk=attachment_pk).first()
+        if attachment is None:
+            raise Http404
+        return file_response(attachment)
+
+
 class EnterpriseMemberSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
-    household = serializers.IntegerField(source="household_id")
+    household = serializers.IntegerField(source="household_id", min_value=1, max_value=2**62)
     share_percent = serializers.DecimalField(max_digits=5, decimal_places=2, required=False, allow_null=True,
                                              default=None)
     joined_on = serializers.DateField()

@@ -15,6 +15,8 @@ from mha_portal.idempotency import IdempotentFormMixin
 from mha_portal.scoping import scope_for
 from projects.models import BUDGET_CURRENCIES, Attachment, Category, Enterprise, FundingWindow, Grant
 
+# Above any jamoat's population: a typo, and beyond what the database column can hold.
+MAX_COUNT = 1_000_000
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -75,8 +77,8 @@ class ProjectForm(forms.Form):
     community_share = AmountField(label=_("Community share pledged"),
                                   help_text=_("Approval needs this amount earmarked to the project in the ledger."))
     other_funds = AmountField(label=_("Other funds"), required=False)
-    beneficiary_households = forms.IntegerField(label=_("Beneficiary households"), min_value=0)
-    beneficiary_people = forms.IntegerField(label=_("Beneficiary people"), min_value=0)
+    beneficiary_households = forms.IntegerField(label=_("Beneficiary households"), min_value=0, max_value=MAX_COUNT)
+    beneficiary_people = forms.IntegerField(label=_("Beneficiary people"), min_value=0, max_value=MAX_COUNT)
     start_date = forms.DateField(label=_("Start date"), widget=DATE)
     end_date = forms.DateField(label=_("End date"), widget=DATE)
 
@@ -99,8 +101,8 @@ class ReasonForm(forms.Form):
 
 class CompleteForm(forms.Form):
     completed_on = forms.DateField(label=_("Completed on"), widget=DATE)
-    households_reached = forms.IntegerField(label=_("Households reached"), min_value=0)
-    people_reached = forms.IntegerField(label=_("People reached"), min_value=0)
+    households_reached = forms.IntegerField(label=_("Households reached"), min_value=0, max_value=MAX_COUNT)
+    people_reached = forms.IntegerField(label=_("People reached"), min_value=0, max_value=MAX_COUNT)
 
 
 class MilestoneForm(forms.Form):
@@ -133,7 +135,8 @@ class WindowForm(forms.Form):
     total_budget_eur = AmountField(label=_("Total EU budget (EUR)"))
     eligible_categories = forms.MultipleChoiceField(label=_("Eligible categories"), choices=Category.choices,
                                                     widget=forms.CheckboxSelectMultiple)
-    min_beneficiary_households = forms.IntegerField(label=_("Minimum beneficiary households"), min_value=0)
+    min_beneficiary_households = forms.IntegerField(label=_("Minimum beneficiary households"), min_value=0,
+                                                    max_value=MAX_COUNT)
     opens_on = forms.DateField(label=_("Opens on"), widget=DATE)
     closes_on = forms.DateField(label=_("Closes on"), widget=DATE)
 
@@ -184,6 +187,6 @@ class ReportForm(forms.Form):
     period_end = forms.DateField(label=_("Period end"), widget=DATE)
     revenue = AmountField(label=_("Revenue (TJS)"))
     costs = AmountField(label=_("Costs (TJS)"))
-    jobs_created = forms.IntegerField(label=_("Jobs created"), min_value=0, initial=0)
+    jobs_created = forms.IntegerField(label=_("Jobs created"), min_value=0, max_value=MAX_COUNT, initial=0)
     members_earnings = AmountField(label=_("Members' earnings (TJS)"))
 

@@ -3,6 +3,7 @@ limit. The extension alone proves nothing: a renamed executable must not pass as
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.http import FileResponse
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
@@ -40,3 +41,11 @@ def validate_upload(upload) -> str:
     if content_type is None:
         raise ValidationError({"file": _("Only photos (JPEG, PNG, WebP) and PDF documents can be uploaded.")})
     return content_type
+
+
+def file_response(attachment) -> FileResponse:
+    """Photos inline, documents as downloads; private to the browser, never a public cache."""
+    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
+                            as_attachment=not attachment.is_image, filename=attachment.original_name)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,6 +16,7 @@ from mha_portal.idempotency import key_from_request
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404, scope_for
 from projects import forms, ledger, selectors, services
 from projects.models import Attachment, Enterprise, FundingWindow, Grant, Project, ProjectStatus
+from projects.uploads import file_response
 
 PAGE_SIZE = 25
 
@@ -237,10 +238,7 @@ def attachment_download(request, pk: int, attachment_pk: int):
         attachment = project.attachments.get(pk=attachment_pk)
     except Attachment.DoesNotExist:
         raise Http404 from None
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type,
-                            as_attachment=not attachment.is_image, filename=attachment.original_name)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return file_response(attachment)
 
 
 @login_required

@@ -89,7 +89,12 @@ def test_api_upload_of_a_photo_returns_the_scoped_url(world, project, api_for):
         f"/api/v1/projects/{project.pk}/attachments/",
         {"file": SimpleUploadedFile("x.png", png_bytes()), "kind": "photo"}, format="multipart")
     assert response.status_code == 201
-    assert response.json()["url"] == reverse("projects:attachment", args=[project.pk, Attachment.objects.get().pk])
+    attachment = Attachment.objects.get()
+    assert response.json()["url"] == reverse("projects:attachment", args=[project.pk, attachment.pk])
+    download = f"/api/v1/projects/{project.pk}/attachments/{attachment.pk}/"
+    served = api_for(world.treasurer_a).get(download)
+    assert served.status_code == 200 and b"".join(served.streaming_content) == png_bytes()
+    assert api_for(world.staff_b).get(download).status_code == 404
 
 
 def test_outsider_cannot_upload(world, project, client_for):
