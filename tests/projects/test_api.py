@@ -43,7 +43,8 @@ def test_staff_propose_through_the_api(world, window, api_for):
     ({"budget": "-5"}, "budget", "The budget must be greater than zero."),
     ({"end_date": "2001-01-01"}, "end_date", "The end date cannot be before the start date."),
     ({"community_share": "20000"}, "community_share", "The community share cannot be above the budget."),
-    ({"beneficiary_households": 10**12}, "beneficiary_households", "Ensure this value is less than or equal to 1000000."),
+    ({"beneficiary_households": 10**12}, "beneficiary_households",
+     "Ensure this value is less than or equal to 1000000."),
     ({"budget": "1e20"}, "budget", "Ensure that there are no more than 14 digits in total."),
 ])
 def test_bad_proposals_are_400_with_a_clear_message_and_nothing_saved(world, window, api_for, overrides, field,
