@@ -49,7 +49,8 @@ def test_report_jobs_are_enqueued_only_after_commit(world, programme, api_for, d
 
 @pytest.mark.parametrize(("data", "field", "message"), [
     ({"start": "2026-09-30", "end": "2026-07-01"}, "end", "cannot be before its start"),
-    ({"kind": "horoscope"}, "kind", "is not a valid choice"),
+    ({"kind": "horoscope"}, "kind", "Unknown report kind. Choose one of: programme_progress, jamoat"),
+    ({"language": "fr"}, "language", "Choose English, Russian or Tajik."),
     ({"start": "30.09.2026"}, "start", "Date has wrong format"),
 ])
 def test_bad_request_is_a_400_with_a_message_and_creates_no_job(world, programme, api_for, data, field, message):
