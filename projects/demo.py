@@ -9,17 +9,21 @@ natural key (jamoat + title, jamoat + name) and ledger postings carry idempotenc
 twice changes nothing.
 """
 
+import io
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from django.utils.text import slugify
 from djmoney.money import Money
+from PIL import Image
 
 from associations.models import Association, Membership, TreasurerAssignment
 from communities.models import StaffAssignment
 from projects import ledger, services
-from projects.models import Category, Enterprise, FundingWindow, Project, ProjectStatus
+from projects.models import Attachment, Category, Enterprise, FundingWindow, Project, ProjectStatus
 from remittances import services as ledger_services
 from remittances.money import rate_on
 
@@ -162,6 +166,7 @@ def _one_project(ctx, window, title, title_tg, category, budget, target, index):
     share_released = Decimal("1") if target == S.COMPLETED else Decimal("0.5")
     _release(ctx, project, (project.eu_match_eur * share_released).quantize(Decimal("0.01")))
     if target == S.COMPLETED:
+        _completion_photo(ctx, project)
         project = services.project_complete(
             user=ctx.staff, project=project, completed_on=today - timedelta(days=rng.randint(1, 30)),
             households_reached=project.beneficiary_households,
@@ -178,6 +183,16 @@ def _milestones(ctx, project, *, done: bool):
                                 actual_date=min(planned + timedelta(days=ctx.rng.randint(0, 14)), ctx.today)
                                 if finished else None,
                                 progress_percent=100 if finished else ctx.rng.choice([20, 40, 60]))
+
+
+def _completion_photo(ctx, project):
+    """A small generated picture standing in for the photo of the finished works."""
+    buffer = io.BytesIO()
+    shade = ctx.rng.randint(90, 170)
+    Image.new("RGB", (160, 120), (shade, shade + 40, shade - 40)).save(buffer, format="JPEG", quality=70)
+    upload = SimpleUploadedFile(f"{slugify(project.title)}.jpg", buffer.getvalue(), content_type="image/jpeg")
+    services.attachment_add(user=ctx.staff, project=project, upload=upload, kind=Attachment.Kind.COMPLETION,
+                            caption="Works handed over to the community")
 
 
 def _release(ctx, project, amount: Decimal):

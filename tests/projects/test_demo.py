@@ -28,6 +28,8 @@ def test_demo_covers_every_status_and_running_it_twice_changes_nothing(world):
     committed = sum(p.eu_match_eur for p in projects.filter(status__in=["approved", "in_progress", "completed"]))
     assert window.committed_eur == committed > 0
     assert Enterprise.objects.filter(jamoat=world.jamoat_a, kind="cooperative").count() in (1, 2)
+    completed = projects.filter(status="completed")
+    assert all(p.attachments.filter(kind="completion").exists() for p in completed)
     # Only association A has members and a treasurer: it carries the whole target in this test.
     assert abs(selectors.enterprise_remittances_eur(user=None) - Decimal("126000")) < Decimal("200")
     before = (Project.objects.count(), Enterprise.objects.count(), window.committed_eur)

@@ -213,3 +213,33 @@ def test_window_history_is_readable_and_outsiders_get_404(world, window, client_
     url = reverse("history", args=["projects", "fundingwindow", window.pk])
     assert client_for(world.officer).get(url).status_code == 200
     assert client_for(world.outsider).get(url).status_code == 404
+
+
+def test_every_project_and_business_page_is_404_for_an_outsider(world, project, client_for):
+    from projects.models import Enterprise
+
+    enterprise = Enterprise.objects.create(kind="business", name="Shop", jamoat=world.jamoat_a,
+                                           association=world.association_a, sector="trade", founded=today())
+    client = client_for(world.staff_b)
+    gets = [reverse("projects:detail", args=[project.pk]), reverse("projects:edit", args=[project.pk]),
+            reverse("projects:enterprise-detail", args=[enterprise.pk]),
+            reverse("projects:enterprise-edit", args=[enterprise.pk])]
+    posts = [reverse("projects:transition", args=[project.pk, "cancel"]),
+             reverse("projects:milestone-add", args=[project.pk]),
+             reverse("projects:release-request", args=[project.pk]),
+             reverse("projects:member-add", args=[enterprise.pk]), reverse("projects:grant-add", args=[enterprise.pk]),
+             reverse("projects:report-add", args=[enterprise.pk])]
+    assert [client.get(url).status_code for url in gets] == [404] * len(gets)
+    assert [client.post(url, {"reason": "x"}).status_code for url in posts] == [404] * len(posts)
+    assert Project.objects.get(pk=project.pk).status == ProjectStatus.APPRAISED
+
+
+def test_proposal_in_a_closed_window_is_refused(world, client_for):
+    from datetime import timedelta
+
+    from django.core.exceptions import ValidationError
+
+    closed = make_window("closed", opens_on=today() - timedelta(days=60), closes_on=today() - timedelta(days=1))
+    with pytest.raises(ValidationError, match="not open for proposals"):
+        propose(world.staff_a, world.association_a, world.village_a, closed)
+    assert not Project.objects.exists()
