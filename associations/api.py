@@ -10,6 +10,11 @@ from mha_portal.scoping import get_visible_or_404
 
 
 class AssociationSerializer(serializers.ModelSerializer):
+    status = serializers.SerializerMethodField()
+
+    def get_status(self, association) -> str:
+        return association.status
+
     class Meta:
         model = Association
         fields = ["id", "jamoat", "name", "founded", "status"]

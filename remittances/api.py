@@ -3,6 +3,7 @@ through the same services as the pages; reversal and approval as their own actio
 needs an `Idempotency-Key` header."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -17,8 +18,25 @@ from remittances import services
 from remittances.models import ExchangeRate, Fund, LedgerEntry, PostingRequest, ReversalRequest
 
 
+def choice_field(choices, **kwargs) -> serializers.ChoiceField:
+    """A choice field documented inline, so that the schema's enum names do not collide across
+    apps ("kind", "status" and "channel" mean different sets in different places)."""
+    values = [value for value, _label in choices]
+
+    # Documented as a string with its values listed: drf-spectacular would turn an inline enum
+    # into a shared component again.
+    @extend_schema_field({"type": "string", "description": "One of: " + ", ".join(values)})
+    class InlineChoiceField(serializers.ChoiceField):
+        pass
+
+    return InlineChoiceField(choices=choices, **kwargs)
+
+
 class ExchangeRateSerializer(serializers.ModelSerializer):
     rate = serializers.CharField()
+    currency = choice_field([("RUB", "RUB"), ("USD", "USD"), ("EUR", "EUR")])
+    source = choice_field(ExchangeRate.Source.choices, read_only=True)
+    status = choice_field(ExchangeRate.Status.choices, read_only=True)
 
     class Meta:
         model = ExchangeRate
@@ -31,6 +49,9 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(source="amount.amount", max_digits=14, decimal_places=2, read_only=True)
     currency = serializers.CharField(source="amount.currency.code", read_only=True)
     verification_code = serializers.CharField(read_only=True)
+    kind = choice_field(LedgerEntry.Kind.choices, read_only=True)
+    channel = choice_field(LedgerEntry.Channel.choices, read_only=True)
+    rate_source = choice_field(ExchangeRate.Source.choices, read_only=True)
 
     class Meta:
         model = LedgerEntry
@@ -43,6 +64,9 @@ class LedgerEntrySerializer(serializers.ModelSerializer):
 class PostingRequestSerializer(serializers.ModelSerializer):
     amount = serializers.DecimalField(source="amount.amount", max_digits=14, decimal_places=2, read_only=True)
     currency = serializers.CharField(source="amount.currency.code", read_only=True)
+    kind = choice_field(PostingRequest.Kind.choices, read_only=True)
+    channel = choice_field(LedgerEntry.Channel.choices, read_only=True)
+    status = choice_field(PostingRequest.Status.choices, read_only=True)
 
     class Meta:
         model = PostingRequest
@@ -51,6 +75,8 @@ class PostingRequestSerializer(serializers.ModelSerializer):
 
 
 class ReversalRequestSerializer(serializers.ModelSerializer):
+    status = choice_field(ReversalRequest.Status.choices, read_only=True)
+
     class Meta:
         model = ReversalRequest
         fields = ["id", "association", "entry", "reason", "status", "requested_by", "decided_by", "reversal"]
@@ -59,13 +85,13 @@ class ReversalRequestSerializer(serializers.ModelSerializer):
 class PostingInputSerializer(serializers.Serializer):
     """A contribution (posted at once) or a disbursement (a request awaiting a second person)."""
 
-    kind = serializers.ChoiceField(choices=["contribution", "disbursement"])
+    kind = choice_field([("contribution", _("Contribution")), ("disbursement", _("Disbursement"))])
     association = serializers.IntegerField()
     fund = serializers.IntegerField(required=False)
     amount = serializers.CharField(max_length=40, help_text=_("As typed, e.g. “1 234,50”."))
     currency = serializers.CharField(max_length=8)
     entry_date = serializers.DateField()
-    channel = serializers.ChoiceField(choices=LedgerEntry.Channel.choices)
+    channel = choice_field(LedgerEntry.Channel.choices)
     payer = serializers.IntegerField(required=False)
     migrant = serializers.IntegerField(required=False)
     counterparty = serializers.CharField(max_length=200, required=False, default="")
