@@ -103,3 +103,19 @@ class RateEntryForm(IdempotentFormMixin):
     date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
     rate = forms.CharField(label=_("TJS per unit"), max_length=20,
                            widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+
+
+class TransferForm(IdempotentFormMixin):
+    source = forms.ModelChoiceField(label=_("From fund"), queryset=Fund.objects.none(), empty_label=None)
+    target = forms.ModelChoiceField(label=_("To fund"), queryset=Fund.objects.none(), empty_label=None)
+    amount = AmountField(label=_("Amount"))
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="TJS")
+    entry_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    note = forms.CharField(label=_("Reason"), max_length=500)
+
+    def __init__(self, *args, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        funds = Fund.objects.filter(association=association, active=True)
+        self.fields["source"].queryset = funds
+        self.fields["target"].queryset = funds
+        self.fields["entry_date"].initial = timezone.localdate()

@@ -26,6 +26,7 @@ from remittances.forms import (
     RateImportForm,
     ReconciliationForm,
     ReversalForm,
+    TransferForm,
 )
 from remittances.models import ExchangeRate, LedgerEntry, PostingRequest, ReversalRequest
 
@@ -334,3 +335,27 @@ def rate_decide(request, pk: int, verdict: str):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect("remittances:rates")
+
+
+@login_required
+def transfer_create(request, pk: int):
+    """Move money from one fund of the MHA to another (e.g. earmark general money for a project)."""
+    association = _association(request, pk)
+    if not services.may_keep_books(request.user, association):
+        raise PermissionDenied
+    form = TransferForm(request.POST or None, association=association)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            entry, status = _run(form, lambda: services.transfer_post(
+                user=request.user, source=data["source"], target=data["target"], amount=data["amount"],
+                currency=data["currency"], entry_date=data["entry_date"], note=data["note"],
+                idempotency_key=data["idempotency_key"]))
+            if entry is not None:
+                messages.success(request, _("Transfer recorded."))
+                return redirect("remittances:mha", pk=association.pk)
+    return render(request, "remittances/form_page.html", {
+        "association": association, "form": form, "title": _("Move money between funds"),
+        "submit": _("Record the transfer")}, status=status)

@@ -209,3 +209,19 @@ def test_messages_and_receipt_come_in_the_users_language(world, payer, client_fo
     pdf = client.get(f"/ledger/entries/{entry.pk}/receipt.pdf").content
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert "Квитансияи № 1" in text
+
+
+def test_transfer_page_moves_money_and_refuses_overdraft(world, payer, client_for):
+    contribute(world.treasurer_a, world.association_a, payer, "500")
+    general = services.general_fund(world.association_a)
+    school = services.fund_create(association=world.association_a, kind="project", code="school", name="School")
+    client = client_for(world.treasurer_a)
+    url = f"/ledger/mha/{world.association_a.pk}/transfers/new/"
+    data = {"source": general.pk, "target": school.pk, "amount": "600", "currency": "TJS",
+            "entry_date": timezone.localdate().isoformat(), "note": "Earmark", "idempotency_key": new_key()}
+    refused = client.post(url, data)
+    assert refused.status_code == 400 and "Not enough money" in refused.content.decode()
+    client.post(url, {**data, "amount": "450", "idempotency_key": new_key()})
+    body = client.get(f"/ledger/mha/{world.association_a.pk}/").content.decode()
+    assert "450.00" in body and "50.00" in body
+    assert client_for(world.staff_a).get(url).status_code == 403
