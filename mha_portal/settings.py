@@ -216,6 +216,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Field names shared by different choice sets ("status", "kind"...) need a name per set.
+    "ENUM_NAME_OVERRIDES": {
+        "ProjectCategoryEnum": "projects.models.Category",
+        "BudgetCurrencyEnum": "projects.models.BUDGET_CURRENCIES",
+        "AttachmentKindEnum": "projects.models.Attachment.Kind",
+        "GrantStatusEnum": "projects.models.Grant.Status",
+        "RelationEnum": "households.models.Member.Relation",
+    },
 }
 
 # Lock a username from one address only: a whole centre shares one NAT address.
