@@ -184,6 +184,13 @@ class PostingRequestViewSet(ScopedReadOnlyViewSet):
         entry = services.posting_request_approve(user=request.user, request=posting)
         return Response(LedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
 
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        posting = get_visible_or_404(PostingRequest, request.user, pk=pk)
+        posting = services.posting_request_reject(user=request.user, request=posting,
+                                                  note=str(request.data.get("note", ""))[:500])
+        return Response(PostingRequestSerializer(posting).data)
+
 
 class ReversalRequestViewSet(ScopedReadOnlyViewSet):
     queryset = ReversalRequest.objects.order_by("-requested_at")
@@ -195,6 +202,11 @@ class ReversalRequestViewSet(ScopedReadOnlyViewSet):
         reversal = get_visible_or_404(ReversalRequest, request.user, pk=pk)
         entry = services.reversal_approve(user=request.user, request=reversal)
         return Response(LedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        reversal = get_visible_or_404(ReversalRequest, request.user, pk=pk)
+        return Response(ReversalRequestSerializer(services.reversal_reject(user=request.user, request=reversal)).data)
 
 
 routes = [

@@ -94,5 +94,8 @@ def ledger_entries(*, user, association: Association | None = None, fund: int | 
             note__icontains=search) | Q(reference__icontains=search)
         if search.isdigit():
             condition |= Q(receipt_number=int(search)) | Q(sequence=int(search))
+        code = search.replace("-", "").replace(" ", "").lower()
+        if len(code) == 12 and all(c in "0123456789abcdef" for c in code):
+            condition |= Q(hash__startswith=code)  # the verification code printed on a receipt
         entries = entries.filter(condition)
     return entries.order_by("-entry_date", "-sequence")

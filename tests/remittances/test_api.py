@@ -5,6 +5,7 @@ from django.utils import timezone
 
 from mha_portal.idempotency import new_key
 from remittances.models import LedgerEntry
+from tests.factories import make_treasurer
 from tests.remittances.factories import contribute, make_household, make_rates
 
 pytestmark = pytest.mark.django_db
@@ -78,7 +79,6 @@ def test_staff_read_their_jamoats_entries_but_cannot_post(world, payer, api_for)
 
 
 def test_reversal_is_its_own_action_and_needs_a_second_person(world, payer, api_for):
-    from tests.factories import make_treasurer
     entry = contribute(world.treasurer_a, world.association_a, payer, "100")
     api = api_for(world.treasurer_a)
     requested = api.post(f"{URL}{entry.pk}/reverse/", {"reason": "Wrong payer"}, format="json",
@@ -104,3 +104,41 @@ def test_memberships_and_meetings_are_scoped(world, payer, api_for):
         "association": world.association_a.pk, "date": "2025-05-01", "attendees": [payer.pk, other.pk]},
         format="json", HTTP_IDEMPOTENCY_KEY=new_key())
     assert meeting.status_code == 201 and len(meeting.json()["attendees"]) == 2
+
+
+@pytest.mark.parametrize("endpoint", ["associations", "memberships", "meetings", "ledger-entries",
+                                      "posting-requests", "reversal-requests"])
+def test_every_list_is_limited_to_the_users_scope(world, payer, api_for, endpoint):
+    from associations.services import meeting_record
+    from remittances import services
+
+    other = make_household(world.village_b, member_of=world.association_b)
+    treasurer_b = make_treasurer(world.association_b)
+    for treasurer, association, household in ((world.treasurer_a, world.association_a, payer),
+                                              (treasurer_b, world.association_b, other)):
+        entry = contribute(treasurer, association, household, "500")
+        meeting_record(user=treasurer, association=association, meeting_date=timezone.localdate(),
+                       attendees=[household], idempotency_key=new_key())
+        services.disbursement_request(user=treasurer, fund=entry.fund, amount="10", currency="TJS",
+                                      entry_date=timezone.localdate(), counterparty="X", purpose="Y",
+                                      idempotency_key=new_key())
+        services.reversal_request_create(user=treasurer, entry=entry, reason="Test", idempotency_key=new_key())
+    url = f"/api/v1/{endpoint}/"
+    field = "id" if endpoint == "associations" else "association"
+
+    def associations_seen(user):
+        return {row[field] for row in api_for(user).get(url).json()["results"]}
+
+    assert associations_seen(world.treasurer_a) == {world.association_a.pk}
+    assert associations_seen(world.staff_a) == {world.association_a.pk}
+    assert associations_seen(world.staff_b) == {world.association_b.pk}
+    assert associations_seen(world.outsider) == set()
+    assert {world.association_a.pk, world.association_b.pk} <= associations_seen(world.officer)
+
+
+def test_verification_code_finds_the_receipt_in_the_ledger(world, payer, client_for):
+    entry = contribute(world.treasurer_a, world.association_a, payer, "77")
+    contribute(world.treasurer_a, world.association_a, payer, "88")
+    body = client_for(world.treasurer_a).get(f"/ledger/mha/{world.association_a.pk}/entries/",
+                                             {"q": entry.verification_code}).content.decode()
+    assert "77.00" in body and "88.00" not in body
