@@ -11,7 +11,15 @@ from rest_framework.response import Response
 
 from communities.models import Village
 from households.models import Household, Member, MigrationEpisode
-from households.selectors import SORTS, HouseholdFilters, household_list, possible_duplicates, search_condition
+from households.selectors import (
+    SORTS,
+    HouseholdFilters,
+    attach_derived,
+    household_list,
+    possible_duplicates,
+    search_condition,
+    with_derived,
+)
 from households.services import (
     episode_create,
     episode_update,
@@ -174,9 +182,13 @@ class HouseholdViewSet(ScopedModelViewSet):
         return household_list(user=self.request.user, filters=filters).prefetch_related(
             Prefetch("members", queryset=members))
 
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return attach_derived(list(page)) if page is not None else None
+
     def get_object(self):
         lookup = {"pk": self.kwargs["pk"]}
-        queryset = self.get_queryset()
+        queryset = with_derived(self.get_queryset())
         if self.request.method in ("GET", "HEAD", "OPTIONS"):
             return get_visible_or_404(queryset, self.request.user, **lookup)
         get_editable_or_404(Household, self.request.user, **lookup)
@@ -197,11 +209,11 @@ class HouseholdViewSet(ScopedModelViewSet):
 
     def perform_create(self, serializer):
         household = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=household.pk)
+        serializer.instance = with_derived(self.get_queryset()).get(pk=household.pk)
 
     def perform_update(self, serializer):
         household = serializer.save()
-        serializer.instance = self.get_queryset().get(pk=household.pk)
+        serializer.instance = with_derived(self.get_queryset()).get(pk=household.pk)
 
 
 @extend_schema_view(list=extend_schema(parameters=[

@@ -297,6 +297,8 @@ def _parse_row(row: dict, lookup) -> tuple[dict, list[RowError]]:
                 values[column] = parse_choice(lookup, column, raw)
             elif column == "birth_year":
                 values[column] = parse_year(raw) if _text(raw) else None
+                if values[column] is not None and values[column] < 1900:
+                    raise ValueError(_("The birth year cannot be before 1900."))
             elif column in ("trip_departure", "trip_return"):
                 values[column] = parse_date(raw)
             else:
@@ -395,8 +397,11 @@ def plan_import(*, user, rows: list[dict]) -> Plan:
                     changed_households.add(code)
                 if _apply(household, HOUSEHOLD_MAP, values, only_given=True):
                     changed_households.add(code)
+            # Constraints are not queried row by row (one query per row would make 10,000 rows
+            # crawl): the plan checks them in bulk, and the database still enforces them at commit.
             try:
-                household.full_clean(exclude=["village", "head", "code"], validate_unique=False)
+                household.full_clean(exclude=["village", "head", "code"], validate_unique=False,
+                                     validate_constraints=False)
             except ValidationError as exc:
                 plan.errors.extend(_clean_errors(number, exc, REVERSE))
                 continue
@@ -420,7 +425,7 @@ def plan_import(*, user, rows: list[dict]) -> Plan:
             elif _apply(member, MEMBER_MAP, values, only_given=True):
                 changed_members.add(full_key)
             try:
-                member.full_clean(exclude=["household"], validate_unique=False)
+                member.full_clean(exclude=["household"], validate_unique=False, validate_constraints=False)
             except ValidationError as exc:
                 plan.errors.extend(_clean_errors(number, exc, REVERSE))
                 continue
@@ -448,7 +453,7 @@ def plan_import(*, user, rows: list[dict]) -> Plan:
             plan.changed_trips.append(trip)
             plan.updated["trips"] += 1
         try:
-            trip.full_clean(exclude=["member"], validate_unique=False)
+            trip.full_clean(exclude=["member"], validate_unique=False, validate_constraints=False)
         except ValidationError as exc:
             plan.errors.extend(_clean_errors(number, exc, REVERSE))
             continue

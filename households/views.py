@@ -21,6 +21,7 @@ from households import services, spreadsheets
 from households.forms import EpisodeForm, HouseholdFilterForm, HouseholdForm, ImportForm, MemberFormSet, ReturnForm
 from households.models import Household, Member, MigrationEpisode
 from households.selectors import (
+    attach_derived,
     household_activity,
     household_detail_queryset,
     household_list,
@@ -44,6 +45,7 @@ def household_list_view(request):
     households = household_list(user=request.user, filters=form.filters() if request.GET else
                                 HouseholdFilterForm(user=request.user).filters())
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = attach_derived(list(page.object_list))
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "households/household_list.html", {
