@@ -24,10 +24,11 @@ MAX_AMOUNT = Decimal("999999999999.99")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 
 
-def parse_amount(text) -> Decimal:
+def parse_amount(text, *, allow_zero: bool = False) -> Decimal:
     """ "1 234,50", "1234.50", "1 234" (NBSP or thin space too) -> Decimal; refuses anything else.
 
     Russian and Tajik users write a comma for the decimals and a space between thousands.
+    Zero is refused unless `allow_zero` (a cash count may find an empty box).
     """
     if isinstance(text, Decimal):
         value = text
@@ -43,7 +44,7 @@ def parse_amount(text) -> Decimal:
         value = value.quantize(CENT)
     except InvalidOperation:
         raise ValidationError(_("The amount is too large."), code="invalid_amount") from None
-    if value <= 0:
+    if value < 0 or (value == 0 and not allow_zero):
         raise ValidationError(_("The amount must be greater than zero."), code="amount_not_positive")
     if value > MAX_AMOUNT:
         raise ValidationError(_("The amount is too large."), code="invalid_amount")

@@ -451,7 +451,7 @@ def reconciliation_record(*, user, association: Association, currency: str, coun
     except ValidationError as error:
         errors["currency"] = error.messages
     try:
-        counted = parse_amount(counted) if str(counted).strip() not in ("0", "0,00", "0.00") else Decimal("0.00")
+        counted = parse_amount(counted, allow_zero=True)
     except ValidationError as error:
         errors["counted"] = error.messages
     if count_date > timezone.localdate():
