@@ -19,9 +19,9 @@ from communities.models import Jamoat
 from mha_portal.scoping import scope_for
 from projects import selectors as projects
 from projects.models import Project, ProjectStatus
-from remittances.chain import verify_chain
 from remittances.models import LedgerEntry
 from reports.computations import REGISTRY, Actual, Window, compute
+from reports.integrity import verify_chains
 from reports.models import Indicator, Programme, ReportJob, Target
 
 _MONEY = DecimalField(max_digits=18, decimal_places=2)
@@ -319,11 +319,10 @@ def ledger_integrity(*, jamoat_ids: frozenset[int] | None) -> list[ChainRow]:
     associations = Association.objects.select_related("jamoat").order_by("jamoat__name", "name")
     if jamoat_ids is not None:
         associations = associations.filter(jamoat_id__in=jamoat_ids)
-    rows = []
-    for association in associations:
-        state = verify_chain(association.pk)
-        rows.append(ChainRow(association, state.entries, state.intact, state.broken_at, state.problem))
-    return rows
+    associations = list(associations)
+    states = verify_chains(a.pk for a in associations)
+    return [ChainRow(a, states[a.pk].entries, states[a.pk].intact, states[a.pk].broken_at, states[a.pk].problem)
+            for a in associations]
 
 
 def report_jobs_for(user) -> QuerySet[ReportJob]:
