@@ -239,3 +239,10 @@ def test_household_page_shows_trainings_its_members_attended(world, client_for):
     page = client_for(world.staff_a).get(reverse("households:detail", args=[household.pk]))
     assert "Trainings attended" in page.text
     assert "02.04.2024" in page.text and "Financial education" in page.text
+
+
+def test_registration_form_offers_two_member_blocks_and_a_template_for_more(world, client_for):
+    response = client_for(world.staff_a).get(reverse("households:create"))
+    assert response.status_code == 200
+    assert response.text.count("data-member-form") == 3  # two blocks and the hidden template
+    assert "Add another member" in response.text
