@@ -36,7 +36,9 @@ class ContributionForm(IdempotentFormMixin):
         self.fields["payer"].queryset = (Household.objects.filter(
             memberships__association=association, memberships__left__isnull=True).distinct()
             .select_related("head").order_by("code"))
-        self.fields["fund"].queryset = Fund.objects.filter(association=association, active=True)
+        funds = Fund.objects.filter(association=association, active=True)
+        self.fields["fund"].queryset = funds
+        self.fields["fund"].initial = funds.filter(kind=Fund.Kind.GENERAL).values_list("pk", flat=True).first()
         self.fields["entry_date"].initial = today
         self.fields["entry_date"].widget.attrs["max"] = today.isoformat()
 

@@ -47,7 +47,7 @@ def fund_balances(*, association: Association) -> list[dict]:
     funds = (Fund.objects.filter(association=association)
              .annotate(balance_tjs=Coalesce(Sum("entries__amount_tjs"), Value(ZERO), output_field=_DEC),
                        balance_eur=Coalesce(Sum("entries__amount_eur"), Value(ZERO), output_field=_DEC))
-             .order_by("kind", "name"))
+             .order_by(Case(When(kind=Fund.Kind.GENERAL, then=Value(0)), default=Value(1)), "kind", "name"))
     return list(funds)
 
 
