@@ -92,5 +92,7 @@ def convert(amount: Decimal, currency: str, on: date) -> Conversion:
         rate, rate_date, source = found.rate, found.date, found.source
     eur = found if currency == "EUR" else rate_on("EUR", on)
     tjs = (amount * rate).quantize(CENT, ROUND_HALF_UP)
+    if tjs > MAX_AMOUNT:
+        raise ValidationError({"amount": _("The amount is too large.")}, code="invalid_amount")
     amount_eur = amount if currency == "EUR" else (tjs / eur.rate).quantize(CENT, ROUND_HALF_UP)
     return Conversion(rate=rate, rate_date=rate_date, rate_source=source, eur_rate=eur.rate, tjs=tjs, eur=amount_eur)

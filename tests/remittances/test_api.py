@@ -142,3 +142,9 @@ def test_verification_code_finds_the_receipt_in_the_ledger(world, payer, client_
     body = client_for(world.treasurer_a).get(f"/ledger/mha/{world.association_a.pk}/entries/",
                                              {"q": entry.verification_code}).content.decode()
     assert "77.00" in body and "88.00" not in body
+
+
+def test_amount_too_large_once_converted_is_a_400(world, payer, api_for):
+    response = api_for(world.treasurer_a).post(URL, _body(world, payer, amount="999 999 999 999,99", currency="USD"),
+                                               format="json", HTTP_IDEMPOTENCY_KEY=new_key())
+    assert response.status_code == 400 and "too large" in str(response.json())
