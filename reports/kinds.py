@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 from django.template.loader import render_to_string
@@ -22,6 +22,7 @@ from openpyxl.styles import Font
 
 from associations.models import Association
 from mha_portal.pdf import html_to_pdf
+from remittances.selectors import fund_balances
 from reports.charts import region_charts, status_by_jamoat_chart
 from reports.models import Programme
 from reports.selectors import (
@@ -56,6 +57,7 @@ class ReportData:
     research: list
     integrity: list[ChainRow]
     association: Association | None = None
+    funds: list = field(default_factory=list)
 
     @property
     def subject(self) -> str:
@@ -107,6 +109,7 @@ class Report:
             research=research_groups,
             integrity=ledger_integrity(jamoat_ids=scope_ids),
             association=association,
+            funds=[] if association is None else fund_balances(association=association),
         )
 
     def filename(self, data: ReportData, extension: str) -> str:
@@ -249,6 +252,9 @@ def workbook_bytes(data: ReportData) -> bytes:
                                              _("First broken entry")],
            [[str(r.association), str(r.association.jamoat), r.entries, _("yes") if r.intact else _("no"),
              r.broken_at] for r in data.integrity])
+    if data.association is not None:
+        _sheet(workbook, _("Funds"), [_("Fund"), _("Kind"), _("Balance (TJS)"), _("Balance (EUR)")],
+               [[f.name, f.get_kind_display(), f.balance_tjs, f.balance_eur] for f in data.funds])
     _sheet(workbook, _("About"), [_("Item"), _("Value")], [
         [_("Programme"), str(data.programme)], [_("Report"), data.title], [_("Subject"), data.subject],
         [_("Period"), f"{data.start.isoformat()} – {data.end.isoformat()}"],

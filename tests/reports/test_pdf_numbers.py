@@ -114,3 +114,19 @@ def test_tajik_report_embeds_tajik_letters(records, api_for, client_for, in_proc
     text = _request_pdf(api_for(officer), client_for(officer), django_capture_on_commit_callbacks, kind="jamoat",
                         jamoat=records.jamoat_a.pk, language="tg")
     assert "Асқалон" in text
+
+
+def test_mha_statement_shows_fund_balances_from_the_ledger(records, api_for, client_for, in_process_celery,
+                                                           django_capture_on_commit_callbacks):
+    from remittances.selectors import fund_balances
+
+    treasurer = records.treasurer_a
+    text = _request_pdf(api_for(treasurer), client_for(treasurer), django_capture_on_commit_callbacks,
+                        kind="mha_statement", association=records.association_a.pk)
+    bakery = next(f for f in fund_balances(association=records.association_a) if f.code == "bakery")
+    assert _squash(f"Bakery Business or cooperative {format_number(bakery.balance_tjs)} "
+                   f"{format_number(bakery.balance_eur)}") in text
+    refused = api_for(treasurer).post("/api/v1/reports/", {**PERIOD, "kind": "mha_statement",
+                                                           "association": records.association_b.pk}, format="json")
+    assert refused.status_code == 400
+    assert refused.json()["association"] == ["Choose an association you work with."]
