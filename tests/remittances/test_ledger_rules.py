@@ -236,3 +236,13 @@ def test_rates_import_from_csv_all_or_nothing(world):
     with pytest.raises(ValidationError, match="Line 2: unknown currency"):
         services.exchange_rates_import_csv(user=world.officer, text="2026-01-06,RUB,0.14\n2026-01-06,XYZ,1\n")
     assert ExchangeRate.objects.count() == 2
+
+
+def test_import_rates_command_loads_a_csv_file(world, tmp_path, capsys):
+    path = tmp_path / "nbt.csv"
+    path.write_text("date,currency,rate\n2026-02-02,EUR,12.1\n", encoding="utf-8")
+    call_command("import_rates", str(path), "--user", world.officer.username)
+    assert "1 rates imported" in capsys.readouterr().out
+    from django.core.management.base import CommandError
+    with pytest.raises(CommandError, match="Only programme officers"):
+        call_command("import_rates", str(path), "--user", world.treasurer_a.username)
