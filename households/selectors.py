@@ -65,11 +65,15 @@ def _size():
 
 def with_derived(households: QuerySet[Household]) -> QuerySet[Household]:
     """Size, "migrant abroad now" and "returned migrant", per household row."""
-    member = Member.objects.filter(household=OuterRef("pk"))
+    # Correlated subqueries, evaluated only for the rows asked for (one page, or one household).
+    open_trip = MigrationEpisode.objects.filter(member=OuterRef("pk"), return_date__isnull=True)
+    ended_trip = MigrationEpisode.objects.filter(member=OuterRef("pk"), return_date__isnull=False)
+    returned = Member.objects.filter(household=OuterRef("pk")).filter(Exists(ended_trip)).exclude(Exists(open_trip))
     return households.annotate(
         size=Coalesce(_size(), 0),
-        abroad_now=Exists(member.filter(pk__in=_open_trip_members())),
-        has_returned=Exists(member.filter(pk__in=_returned_members().values("pk"))),
+        abroad_now=Exists(MigrationEpisode.objects.filter(member__household=OuterRef("pk"),
+                                                          return_date__isnull=True)),
+        has_returned=Exists(returned),
     )
 
 
@@ -92,7 +96,8 @@ def attach_derived(households: list[Household]) -> list[Household]:
 
 def household_list(*, user, filters: HouseholdFilters = HouseholdFilters()) -> QuerySet[Household]:
     """Filtered and sorted households; call `attach_derived` on the page that is shown."""
-    households = Household.objects.visible_to(user).select_related("village__jamoat", "head")
+    # search_text is long and never shown: leaving it out keeps sorts of 100,000 rows in memory.
+    households = Household.objects.visible_to(user).select_related("village__jamoat", "head").defer("search_text")
     if filters.search.strip():
         households = households.filter(search_condition(filters.search))
     if filters.village:
