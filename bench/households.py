@@ -9,6 +9,7 @@ import io
 import random
 import statistics
 import time
+from urllib.parse import quote
 
 TARGET = 100_000
 REPEAT = 30
@@ -59,11 +60,12 @@ def run() -> dict:
                  "/households/?abroad=yes", "/households/?destination=KZ&returned=yes&sort=-size"]
     figures["list_officer_all_households_ms"] = _time(officer_client, list_urls)
     figures["list_staff_one_jamoat_ms"] = _time(staff_client, list_urls)
+    phone = Household.objects.exclude(phone="").order_by("code").values_list("phone", flat=True)[500]
     searches = ["Rahimov", "rakhimova zuhra", "Nazarov Farhod", "Karimzoda", "Ғафуров", "Jurayev Alisher",
-                "Safarova Madina", "93 45", "ASKALON-0042", "Qurbonov abroad"]
+                "Safarova Madina", phone, "ASKALON-0042", "Qurbonov abroad"]
     figures["search_officer_all_households_ms"] = _time(
-        officer_client, [f"/households/?q={q}" for q in searches])
-    figures["search_staff_one_jamoat_ms"] = _time(staff_client, [f"/households/?q={q}" for q in searches])
+        officer_client, [f"/households/?q={quote(q)}" for q in searches])
+    figures["search_staff_one_jamoat_ms"] = _time(staff_client, [f"/households/?q={quote(q)}" for q in searches])
     ids = list(Household.objects.order_by("?").values_list("pk", flat=True)[:REPEAT])
     figures["detail_ms"] = _time(officer_client, [f"/households/{pk}/" for pk in ids])
     figures["api_list_ms"] = _time(officer_client, ["/api/v1/households/", "/api/v1/households/?q=Rahimov"])

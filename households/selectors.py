@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
 
 from households.models import Household, Member, MigrationEpisode
 from households.translit import digits, fold
+
+PHONE_QUERY = re.compile(r"[\d\s+()\-]+")
 
 SORTS = {
     "code": ("code",),
@@ -44,7 +47,13 @@ def _returned_members():
 
 
 def search_condition(search: str) -> Q:
-    """Every word must match a member's name (in either script), the code or a phone."""
+    """Every word must match a member's name (in either script), the code or a phone.
+
+    A query of digits only ("93 412 55 66") is one phone number, matched on its digits run.
+    """
+    number = digits(search)
+    if len(number) >= 3 and PHONE_QUERY.fullmatch(search.strip()):
+        return Q(search_text__contains=number)
     condition = Q()
     for word in search.split():
         options = Q(search_text__contains=word.lower())
@@ -115,7 +124,14 @@ def household_list(*, user, filters: HouseholdFilters = HouseholdFilters()) -> Q
         households = households.filter(returned if filters.returned else ~returned)
     if filters.sort in ("size", "-size"):
         households = households.annotate(size=Coalesce(_size(), 0))
-    return households.order_by(*SORTS.get(filters.sort, SORTS["code"]))
+    ordering = SORTS.get(filters.sort, SORTS["code"])
+    if filters.search.strip() and ordering[0] in ("code", "-code"):
+        # Walking the code index and testing every row against the search is PostgreSQL's choice
+        # for "ORDER BY code LIMIT 25"; sorting an expression makes it use the trigram index
+        # and sort the few matches instead (200 ms → a few ms at 100,000 households).
+        expression = Concat(F("code"), Value(""), output_field=CharField())
+        ordering = (expression.desc() if ordering[0].startswith("-") else expression.asc(),)
+    return households.order_by(*ordering)
 
 
 def household_detail_queryset() -> QuerySet[Household]:

@@ -174,3 +174,10 @@ def test_every_change_is_in_the_history_with_who_made_it(world):
     assert household.head.history.latest().history_user == world.staff_a
     assert [record.history_type for record in trip.history.order_by("history_id")] == ["+", "~"]
     assert trip.history.latest().history_user == world.staff_a
+
+
+def test_a_phone_typed_with_spaces_finds_the_household(world):
+    household = make_household(world.staff_a, world.village_a, phone="+992 93 412 55 66")
+    make_household(world.staff_a, world.village_a, head=("Саидов", "Фарҳод"), phone="+992 90 000 93 45")
+    found = household_list(user=world.staff_a, filters=HouseholdFilters(search="93 412 55"))
+    assert [h.pk for h in found] == [household.pk]
