@@ -233,7 +233,7 @@ class MemberViewSet(ScopedModelViewSet):
 
 
 class MigrationEpisodeViewSet(ScopedModelViewSet):
-    queryset = MigrationEpisode.objects.order_by("-departure_date", "-id")
+    queryset = MigrationEpisode.objects.select_related("member").order_by("-departure_date", "-id")
     serializer_class = MigrationEpisodeSerializer
     filterset_fields = {
         "member": ["exact"], "member__household": ["exact"], "destination_country": ["exact"],

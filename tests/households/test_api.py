@@ -162,3 +162,18 @@ def test_possible_duplicates_are_offered_before_creating_and_stay_in_scope(world
     found = api_for(world.staff_a).get("/api/v1/households/possible-duplicates/", query).json()
     assert [row["id"] for row in found] == [households["a"].pk]
     assert api_for(world.staff_b).get("/api/v1/households/possible-duplicates/", query).json() == []
+
+
+@pytest.mark.parametrize("endpoint", ["members", "migration-episodes"])
+def test_member_and_trip_lists_run_a_fixed_number_of_queries(world, api_for, django_assert_num_queries, endpoint):
+    api = api_for(world.staff_a)
+    first = make_household(world.staff_a, world.village_a)
+    send_abroad(world.staff_a, first.head)
+    with django_assert_num_queries(2):  # count and page; the scope is cached on the user
+        api.get(f"/api/v1/{endpoint}/")
+    for index in range(5):
+        household = make_household(world.staff_a, world.village_a, head=(f"Саидов{index}", "Фарҳод"))
+        send_abroad(world.staff_a, household.head)
+    with django_assert_num_queries(2):
+        response = api.get(f"/api/v1/{endpoint}/")
+    assert response.json()["count"] == 6
