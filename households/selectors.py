@@ -12,6 +12,7 @@ from households.models import Household, Member, MigrationEpisode
 from households.translit import digits, fold
 
 PHONE_QUERY = re.compile(r"[\d\s+()\-]+")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
 SORTS = {
     "code": ("code",),
@@ -56,13 +57,16 @@ def search_condition(search: str) -> Q:
         return Q(search_text__contains=number)
     condition = Q()
     for word in search.split():
-        options = Q(search_text__contains=word.lower())
-        key = fold(word)
-        if key:
-            options |= Q(search_text__contains=key)
+        # The folded Latin key alone finds Cyrillic words too (every name is stored folded as well),
+        # and pg_trgm can index it whatever the database's character classification; the word as
+        # typed still matters for codes ("ASKALON-0042").
+        patterns = {fold(word)} if CYRILLIC.search(word) else {word.lower(), fold(word)}
         number = digits(word)
         if len(number) >= 3:
-            options |= Q(search_text__contains=number)
+            patterns.add(number)
+        options = Q()
+        for pattern in sorted(p for p in patterns if p):
+            options |= Q(search_text__contains=pattern)
         condition &= options
     return condition
 

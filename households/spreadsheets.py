@@ -55,6 +55,7 @@ COLUMNS = [
 COLUMN_NAMES = [name for name, _label, _required in COLUMNS]
 REQUIRED = [name for name, _label, required in COLUMNS if required]
 TRIP_COLUMNS = [name for name in COLUMN_NAMES if name.startswith("trip_")]
+LABELS = {name: label for name, label, _required in COLUMNS}
 
 CHOICES = {
     "status": Household.Status,
@@ -78,9 +79,13 @@ class RowError:
     column: str
     message: str
 
+    @property
+    def label(self) -> str:
+        return str(LABELS.get(self.column, self.column))
+
     def __str__(self) -> str:
-        return _("Row %(row)s, column “%(column)s”: %(message)s") % {
-            "row": self.row, "column": self.column, "message": self.message}
+        return _("Row %(row)s, column “%(column)s” (%(label)s): %(message)s") % {
+            "row": self.row, "column": self.column, "label": self.label, "message": self.message}
 
 
 @dataclass

@@ -100,15 +100,15 @@ def test_bad_rows_write_nothing_and_are_listed_by_row_and_column(world):
     assert found == {(3, "birth_year"), (4, "trip_return"), (5, "sex"), (6, "trip_departure"), (7, "relation"),
                      (8, "village")}
     messages = [str(error) for error in plan.errors]
-    assert "Row 3, column “birth_year”: The birth year cannot be in the future." in messages
-    assert "Row 4, column “trip_return”: The return date cannot be before the departure date." in messages
+    assert "Row 3, column “birth_year” (Birth year): The birth year cannot be in the future." in messages
+    assert "Row 4, column “trip_return” (Trip: return date): The return date cannot be before the departure date." in messages
     assert not Household.objects.exists()
 
 
 def test_two_heads_in_one_household_are_refused(world):
     plan = plan_import(user=world.staff_a, rows=csv_rows(FAMILY[0], row(first_name="Алишер", birth_year="2000")))
     assert [str(error) for error in plan.errors] == [
-        "Row 2, column “relation”: Household IMP-1 must have exactly one head (it has 2)."]
+        "Row 2, column “relation” (Relation to the head): Household IMP-1 must have exactly one head (it has 2)."]
 
 
 def test_staff_cannot_update_another_jamoats_household_by_its_code(world):
@@ -216,10 +216,10 @@ def test_import_errors_are_in_the_users_language(world):
     with translation.override("ru"):
         plan = plan_import(user=world.staff_a, rows=csv_rows(row(birth_year="2999")))
         messages = [str(error) for error in plan.errors]
-    assert messages == ["Строка 2, столбец «birth_year»: Год рождения не может быть в будущем."]
+    assert messages == ["Строка 2, столбец «birth_year» (Год рождения): Год рождения не может быть в будущем."]
     with translation.override("tg"):
         plan = plan_import(user=world.staff_a, rows=csv_rows(row(trip_sector="trade", trip_departure="31.02.2023")))
-        assert str(plan.errors[0]).startswith("Сатри 2, сутуни «trip_departure»: «31.02.2023» сана нест")
+        assert str(plan.errors[0]).startswith("Сатри 2, сутуни «trip_departure» (Сафар: санаи рафтан): «31.02.2023» сана нест")
 
 
 def test_household_list_page_in_tajik(world, client_for, settings):
