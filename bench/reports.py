@@ -43,16 +43,22 @@ PLAIN_SQL = {
              "AND founded BETWEEN %(start)s AND %(end)s GROUP BY jamoat_id",
     "projects_done": "SELECT jamoat_id, COUNT(*) FROM projects_project WHERE status = 'completed' "
                      "AND completed_on BETWEEN %(start)s AND %(end)s GROUP BY jamoat_id",
+    # Contributions net of their reversals, as the report counts money (a reversal points at its
+    # original through reverses_id).
     "enterprise_eur": "SELECT a.jamoat_id, SUM(e.amount_eur) FROM remittances_ledgerentry e JOIN remittances_fund f"
                       " ON f.id = e.fund_id JOIN associations_association a ON a.id = e.association_id"
-                      " WHERE f.kind = 'business' AND e.kind = 'contribution'"
+                      " LEFT JOIN remittances_ledgerentry o ON o.id = e.reverses_id"
+                      " WHERE f.kind = 'business' AND (e.kind = 'contribution' OR o.kind = 'contribution')"
                       " AND e.entry_date BETWEEN %(start)s AND %(end)s GROUP BY a.jamoat_id",
-    "raised_by_currency": "SELECT amount_currency, SUM(amount), SUM(amount_eur), COUNT(*) FROM remittances_ledgerentry"
-                          " WHERE kind = 'contribution' AND entry_date BETWEEN %(start)s AND %(end)s"
-                          " GROUP BY amount_currency",
-    "rates": "SELECT amount_currency, rate_date, rate, eur_rate, COUNT(*) FROM remittances_ledgerentry"
-             " WHERE kind = 'contribution' AND entry_date BETWEEN %(start)s AND %(end)s"
-             " GROUP BY 1, 2, 3, 4 ORDER BY 2, 1 LIMIT 40",
+    "raised_by_currency": "SELECT e.amount_currency, SUM(CASE WHEN e.amount_tjs < 0 THEN -e.amount ELSE e.amount END),"
+                          " SUM(e.amount_eur), COUNT(*) FROM remittances_ledgerentry e"
+                          " LEFT JOIN remittances_ledgerentry o ON o.id = e.reverses_id"
+                          " WHERE (e.kind = 'contribution' OR o.kind = 'contribution')"
+                          " AND e.entry_date BETWEEN %(start)s AND %(end)s GROUP BY e.amount_currency",
+    "rates": "SELECT e.amount_currency, e.rate_date, e.rate, e.eur_rate, COUNT(*) FROM remittances_ledgerentry e"
+             " LEFT JOIN remittances_ledgerentry o ON o.id = e.reverses_id"
+             " WHERE (e.kind = 'contribution' OR o.kind = 'contribution')"
+             " AND e.entry_date BETWEEN %(start)s AND %(end)s GROUP BY 1, 2, 3, 4 ORDER BY 2, 1 LIMIT 40",
     "projects_by_status": "SELECT status, COUNT(*) FROM projects_project GROUP BY status",
     "match": "SELECT SUM(eu_match_eur) FROM projects_project WHERE decided_on BETWEEN %(start)s AND %(end)s",
 }
