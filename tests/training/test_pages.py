@@ -49,6 +49,7 @@ def test_session_list_shows_only_the_staffs_jamoat_and_filters_by_module(world, 
     client = client_for(world.staff_a)
     page = client.get(reverse("training:session-list")).text
     assert "Trainer A" in page and "Trainer C" in page and "Trainer B" not in page
+    assert 'aria-current="page">Sessions' in page
     filtered = client.get(reverse("training:session-list"), {"module": budgeting.pk}).text
     assert "Trainer A" in filtered and "Trainer C" not in filtered
     assert "No session matches" in client.get(reverse("training:session-list"), {"q": "zzz"}).text
