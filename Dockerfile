@@ -14,7 +14,7 @@ COPY . .
 RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v0 \
     && SECRET_KEY=build-only python manage.py compilemessages --ignore=.venv -v0
 
-RUN useradd --create-home portal && mkdir -p /app/media && chown portal /app/media
+RUN useradd --create-home portal && mkdir -p /app/media /app/media-private && chown portal /app/media /app/media-private
 USER portal
 EXPOSE 8000
 CMD ["gunicorn", "mha_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
