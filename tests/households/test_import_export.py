@@ -101,7 +101,8 @@ def test_bad_rows_write_nothing_and_are_listed_by_row_and_column(world):
                      (8, "village")}
     messages = [str(error) for error in plan.errors]
     assert "Row 3, column “birth_year” (Birth year): The birth year cannot be in the future." in messages
-    assert "Row 4, column “trip_return” (Trip: return date): The return date cannot be before the departure date." in messages
+    assert ("Row 4, column “trip_return” (Trip: return date): "
+            "The return date cannot be before the departure date.") in messages
     assert not Household.objects.exists()
 
 
@@ -219,7 +220,8 @@ def test_import_errors_are_in_the_users_language(world):
     assert messages == ["Строка 2, столбец «birth_year» (Год рождения): Год рождения не может быть в будущем."]
     with translation.override("tg"):
         plan = plan_import(user=world.staff_a, rows=csv_rows(row(trip_sector="trade", trip_departure="31.02.2023")))
-        assert str(plan.errors[0]).startswith("Сатри 2, сутуни «trip_departure» (Сафар: санаи рафтан): «31.02.2023» сана нест")
+        assert str(plan.errors[0]).startswith(
+            "Сатри 2, сутуни «trip_departure» (Сафар: санаи рафтан): «31.02.2023» сана нест")
 
 
 def test_household_list_page_in_tajik(world, client_for, settings):
