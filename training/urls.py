@@ -9,6 +9,7 @@ urlpatterns = [
     path("modules/new/", views.module_edit, name="module-create"),
     path("modules/<int:pk>/", views.module_detail, name="module-detail"),
     path("modules/<int:pk>/edit/", views.module_edit, name="module-edit"),
+    path("materials/<int:pk>/", views.material_download, name="material-download"),
     path("modules/<int:module_pk>/certificate/<int:member_pk>/", views.certificate, name="certificate"),
     path("sessions/", views.session_list, name="session-list"),
     path("sessions/new/", views.session_edit, name="session-create"),

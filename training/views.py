@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -135,6 +135,22 @@ def module_detail(request, pk: int):
         "sessions": selectors.session_list(user=request.user, module_id=module.pk)[:10],
         "completed": len(selectors.completions(user=request.user, module_id=module.pk)),
     })
+
+
+@login_required
+def material_download(request, pk: int):
+    """Materials go through the portal, not /media/: only logged-in users with a role get them."""
+    _require_scope(request)
+    from training.models import ModuleMaterial
+
+    material = ModuleMaterial.objects.filter(pk=pk).first()
+    if material is None or not material.file:
+        raise Http404
+    try:
+        handle = material.file.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    return FileResponse(handle, content_type="application/pdf", filename=material.file.name.rsplit("/", 1)[-1])
 
 
 @login_required

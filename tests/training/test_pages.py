@@ -308,3 +308,23 @@ def test_officer_opens_a_survey_round_and_staff_of_the_region_see_it(world, clie
     assert "The survey round was saved." in response.text
     assert "Rasht 2026" in client_for(world.staff_a).get(reverse("training:round-list")).text
     assert "Rasht 2026" not in client_for(world.staff_b).get(reverse("training:round-list")).text
+
+
+def test_materials_download_through_the_portal_for_users_with_a_role_only(world, client_for, client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from training.models import ModuleMaterial, TrainingModule
+
+    module = TrainingModule.objects.create(code="saving", title="Saving and banking", category="financial",
+                                           developed_on=date(2024, 1, 1))
+    material = ModuleMaterial.objects.create(module=module, title="Leaflet", language="tg",
+                                             file=SimpleUploadedFile("leaflet.pdf", b"%PDF-1.4\n%%EOF\n"))
+    url = reverse("training:material-download", args=[material.pk])
+    detail = client_for(world.staff_a).get(reverse("training:module-detail", args=[module.pk]))
+    assert url in detail.text and "/media/" not in detail.text
+    response = client_for(world.staff_a).get(url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert client_for(world.outsider).get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
