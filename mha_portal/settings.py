@@ -133,6 +133,7 @@ LOGOUT_REDIRECT_URL = "login"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("tg", _("Tajik")), ("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["mha_portal.formats"]
 TIME_ZONE = "Asia/Dushanbe"
 USE_I18N = True
 USE_TZ = True
