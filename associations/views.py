@@ -9,20 +9,13 @@ from django.views.decorators.http import require_POST
 from associations import services
 from associations.forms import LeaveForm, MeetingForm, MembershipForm
 from associations.models import Association, Membership
+from mha_portal.forms import show_service_error
 from mha_portal.idempotency import IdempotencyConflict
 from mha_portal.scoping import can_write_in_association, get_visible_or_404
 
 
 def _association(request, pk: int) -> Association:
     return get_visible_or_404(Association.objects.select_related("jamoat"), request.user, pk=pk)
-
-
-def _errors_to_form(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
 
 
 @login_required
@@ -50,7 +43,7 @@ def association_detail(request, pk: int):
                 services.membership_join(user=request.user, association=association,
                                          household=form.cleaned_data["household"], joined=form.cleaned_data["joined"])
             except ValidationError as error:
-                _errors_to_form(form, error)
+                show_service_error(form, error)
             else:
                 messages.success(request, _("Household added to the association."))
                 return redirect("associations:detail", pk=association.pk)
@@ -103,7 +96,7 @@ def meeting_create(request, pk: int):
                 form.add_error(None, conflict.messages)
                 status = 422
             except ValidationError as error:
-                _errors_to_form(form, error)
+                show_service_error(form, error)
             else:
                 messages.success(request, _("Meeting recorded."))
                 return redirect("associations:detail", pk=association.pk)

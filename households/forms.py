@@ -7,13 +7,11 @@ from communities.models import Village
 from households.models import Household, Member, MigrationEpisode
 from households.selectors import SORTS
 from households.services import MEMBER_FIELDS
-from mha_portal.scoping import scope_for
+from mha_portal.scoping import in_writable_jamoats
 
 
 def writable_villages(user):
-    scope = scope_for(user)
-    villages = Village.objects.select_related("jamoat").order_by("jamoat__name", "name")
-    return villages if scope.is_admin else villages.filter(jamoat_id__in=scope.jamoat_ids)
+    return in_writable_jamoats(Village.objects.select_related("jamoat").order_by("jamoat__name", "name"), user)
 
 
 class VillageChoiceField(forms.ModelChoiceField):

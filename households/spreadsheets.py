@@ -23,7 +23,7 @@ from communities.models import Village
 from households.models import Household, Member, MigrationEpisode
 from households.services import household_refresh_search_text
 from households.translit import fold
-from mha_portal.scoping import scope_for
+from mha_portal.scoping import in_writable_jamoats
 
 MAX_ROWS = 20_000
 MAX_BYTES = 15 * 1024 * 1024
@@ -255,10 +255,7 @@ def parse_choice(lookup, column: str, value) -> str:
 # ---------------------------------------------------------------- planning
 
 def _writable_villages(user) -> dict[tuple[str, str], Village]:
-    scope = scope_for(user)
-    villages = Village.objects.select_related("jamoat")
-    if not scope.is_admin:
-        villages = villages.filter(jamoat_id__in=scope.jamoat_ids)
+    villages = in_writable_jamoats(Village.objects.select_related("jamoat"), user)
     found = {}
     for village in villages:
         jamoat = village.jamoat

@@ -169,6 +169,14 @@ def can_write_in_jamoat(user, jamoat_id: int | None) -> bool:
     return scope.is_admin or (jamoat_id is not None and jamoat_id in scope.jamoat_ids)
 
 
+def in_writable_jamoats(queryset, user, *, path: str = "jamoat_id"):
+    """The rows of `queryset` in jamoats where the user may create records (for form choices)."""
+    scope = scope_for(user)
+    if scope.is_admin:
+        return queryset
+    return queryset.filter(**{f"{path}__in": scope.jamoat_ids})
+
+
 def can_write_in_association(user, association_id: int | None) -> bool:
     scope = scope_for(user)
     return scope.is_admin or (association_id is not None and association_id in scope.association_ids)

@@ -12,12 +12,12 @@ from associations.models import Association
 from communities.models import Village
 from households.models import Household
 from mha_portal.idempotency import IdempotentFormMixin
-from mha_portal.scoping import scope_for
+from mha_portal.money import normalise_decimal_text
+from mha_portal.scoping import in_writable_jamoats
 from projects.models import BUDGET_CURRENCIES, Attachment, Category, Enterprise, FundingWindow, Grant
 
 # Above any jamoat's population: a typo, and beyond what the database column can hold.
 MAX_COUNT = 1_000_000
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
@@ -33,9 +33,7 @@ class AmountField(forms.CharField):
         text = super().clean(value)
         if text in (None, ""):
             return None
-        cleaned = _SPACES.sub("", text)
-        if cleaned.count(",") == 1 and "." not in cleaned:
-            cleaned = cleaned.replace(",", ".")
+        cleaned = normalise_decimal_text(text)
         if not re.fullmatch(r"-?\d{1,12}(\.\d{1,2})?", cleaned):
             raise ValidationError(_("Enter an amount such as 12 500,50 (digits, at most two decimals)."))
         try:
@@ -44,25 +42,12 @@ class AmountField(forms.CharField):
             raise ValidationError(_("Enter a valid amount.")) from None
 
 
-def apply_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's refusal on the form: on the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 def writable_associations(user):
-    scope = scope_for(user)
-    associations = Association.objects.select_related("jamoat").order_by("jamoat__name", "name")
-    return associations if scope.is_admin else associations.filter(jamoat_id__in=scope.jamoat_ids)
+    return in_writable_jamoats(Association.objects.select_related("jamoat").order_by("jamoat__name", "name"), user)
 
 
 def writable_villages(user):
-    scope = scope_for(user)
-    villages = Village.objects.select_related("jamoat").order_by("jamoat__name", "name")
-    return villages if scope.is_admin else villages.filter(jamoat_id__in=scope.jamoat_ids)
+    return in_writable_jamoats(Village.objects.select_related("jamoat").order_by("jamoat__name", "name"), user)
 
 
 class ProjectForm(forms.Form):

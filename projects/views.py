@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
+from mha_portal.forms import show_service_error
 from mha_portal.idempotency import key_from_request
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404, scope_for
 from projects import forms, ledger, selectors, services
@@ -85,7 +86,7 @@ def project_create(request):
                 beneficiary_people=values["beneficiary_people"],
                 start_date=values["start_date"], end_date=values["end_date"]))
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, _("Project proposed."))
             return redirect("projects:detail", project.pk)
@@ -112,7 +113,7 @@ def project_edit(request, pk: int):
         try:
             services.project_update(user=request.user, project=project, **values)
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, _("Project saved."))
             return redirect("projects:detail", project.pk)
@@ -298,7 +299,7 @@ def _window_form(request, window=None):
             else:
                 window = services.funding_window_update(user=request.user, window=window, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, _("Funding window saved."))
             return redirect("projects:window-list")
@@ -343,7 +344,7 @@ def enterprise_create(request):
             enterprise = services.enterprise_create(user=request.user, association=values.pop("association"),
                                                     **values)
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("projects:enterprise-detail", enterprise.pk)
@@ -361,7 +362,7 @@ def enterprise_edit(request, pk: int):
         try:
             services.enterprise_update(user=request.user, enterprise=enterprise, **form.cleaned_data)
         except ValidationError as error:
-            forms.apply_errors(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("projects:enterprise-detail", enterprise.pk)

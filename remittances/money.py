@@ -15,13 +15,13 @@ from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from mha_portal.money import normalise_decimal_text
 from remittances.models import CURRENCIES, ExchangeRate
 
 CURRENCY_CODES = [code for code, _label in CURRENCIES]
 RATE_WINDOW_DAYS = 7
 CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("999999999999.99")
-_SPACES = re.compile(r"[\s\u00a0\u202f\u2009']")
 
 
 def parse_amount(text, *, allow_zero: bool = False) -> Decimal:
@@ -33,9 +33,7 @@ def parse_amount(text, *, allow_zero: bool = False) -> Decimal:
     if isinstance(text, Decimal):
         value = text
     else:
-        cleaned = _SPACES.sub("", str(text or ""))
-        if cleaned.count(",") == 1 and "." not in cleaned:
-            cleaned = cleaned.replace(",", ".")
+        cleaned = normalise_decimal_text(text)
         if not re.fullmatch(r"[+-]?\d+(\.\d{1,2})?", cleaned):
             raise ValidationError(_("Enter an amount such as 1 234,50 (digits, with at most two decimals)."),
                                   code="invalid_amount")

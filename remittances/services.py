@@ -22,6 +22,7 @@ from djmoney.money import Money
 
 from associations.models import Association, Meeting, Membership
 from mha_portal import idempotency
+from mha_portal.money import normalise_decimal_text
 from mha_portal.scoping import can_write_in_association, scope_for
 from remittances.chain import entry_digest
 from remittances.models import (
@@ -508,7 +509,7 @@ def _require_officer(user) -> None:
 
 def _rate_value(text) -> Decimal:
     try:
-        value = Decimal(str(text).replace(",", ".").replace(" ", "").replace("\u00a0", ""))
+        value = Decimal(normalise_decimal_text(text))
     except InvalidOperation:
         value = None
     if value is None or not value.is_finite() or value <= 0 or value >= Decimal("100000000"):

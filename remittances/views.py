@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from associations.models import Association
+from mha_portal.forms import show_service_error
 from mha_portal.idempotency import IdempotencyConflict
 from mha_portal.pdf import render_pdf
 from mha_portal.scoping import get_visible_or_404, scope_for
@@ -35,14 +36,6 @@ def _association(request, pk: int) -> Association:
     return get_visible_or_404(Association.objects.select_related("jamoat"), request.user, pk=pk)
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error.messages)
-
-
 def _run(form, action):
     """Call a service; on refusal put its message on the form. Returns (result, status)."""
     try:
@@ -51,7 +44,7 @@ def _run(form, action):
         form.add_error(None, conflict.messages)
         return None, 422
     except ValidationError as error:
-        _apply_errors(form, error)
+        show_service_error(form, error)
         return None, 400
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mha_portal.forms import show_service_error
 from mha_portal.scoping import get_visible_or_404, scope_for
 from reports import services
 from reports.charts import region_charts, status_by_jamoat_chart
@@ -82,8 +83,7 @@ def job_create(request):
         try:
             job = services.report_job_request(user=request.user, data=form.service_data())
         except ValidationError as error:
-            for field, messages_ in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, messages_)
+            show_service_error(form, error)
         else:
             messages.success(request, _("Your report is being prepared. This page updates by itself."))
             return redirect("reports:job-detail", pk=job.pk)
@@ -145,8 +145,7 @@ def indicator_detail(request, pk: int):
                                     low=form.cleaned_data["low"], high=form.cleaned_data["high"],
                                     reason=form.cleaned_data["reason"], user=request.user)
             except ValidationError as error:
-                for field, messages_ in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, messages_)
+                show_service_error(form, error)
             else:
                 messages.success(request, _("Target saved."))
                 return redirect("reports:indicator-detail", pk=indicator.pk)

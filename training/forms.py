@@ -3,13 +3,12 @@ the rules live in the services, whose errors `add_service_errors` puts back on t
 
 from django import forms
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Facility, Jamoat
 from households.models import Household, Member
-from mha_portal.scoping import scope_for
+from mha_portal.scoping import in_writable_jamoats
 from training.models import (
     SHARE_FIELDS,
     Audience,
@@ -26,19 +25,8 @@ from training.models import (
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def add_service_errors(form: forms.Form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names if the form has it."""
-    if hasattr(error, "error_dict"):
-        for name, messages in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, messages)
-    else:
-        form.add_error(None, error.messages)
-
-
 def writable_jamoats(user):
-    scope = scope_for(user)
-    jamoats = Jamoat.objects.all() if scope.is_admin else Jamoat.objects.filter(pk__in=scope.jamoat_ids)
-    return jamoats.order_by("name")
+    return in_writable_jamoats(Jamoat.objects.order_by("name"), user, path="pk")
 
 
 class ModuleForm(forms.ModelForm):

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from communities.models import Facility
 from households.models import Member
+from mha_portal.forms import show_service_error
 from mha_portal.pdf import render_pdf
 from mha_portal.scoping import can_write_in_jamoat, get_editable_or_404, get_visible_or_404, scope_for
 from training import selectors, services
@@ -31,7 +32,6 @@ from training.forms import (
     SurveyResponseForm,
     SurveyRoundForm,
     UsageForm,
-    add_service_errors,
     writable_jamoats,
 )
 from training.models import (
@@ -80,7 +80,7 @@ def _save_with(request, form, service, **extra):
     try:
         return service(user=request.user, **extra, **data)
     except ValidationError as error:
-        add_service_errors(form, error)
+        show_service_error(form, error)
     except IntegrityError:
         # A concurrent submission got there first (the database constraint held).
         form.add_error(None, _("The record conflicts with existing data. Reload and try again."))
@@ -363,7 +363,7 @@ def facility_list(request):
             services.facility_usage_record(user=request.user, facility=form.cleaned_data["facility"],
                                            year=month.year, month=month.month, count=form.cleaned_data["count"])
         except ValidationError as error:
-            add_service_errors(form, error)
+            show_service_error(form, error)
         else:
             messages.success(request, _("The monthly usage was saved."))
             return redirect("training:facility-list")
