@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 HOST ?= 127.0.0.1:8000
+# Parallel test processes (pytest-xdist), each with its own test database and Redis database.
+TEST_WORKERS ?= 2
 
 .PHONY: run test install messages migrate seed lint bench makemessages clean
 
@@ -35,7 +37,7 @@ lint: install
 
 test: messages lint
 	$(PY) manage.py makemigrations --check --dry-run -v1
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: messages
 	$(PY) -m bench.run

@@ -26,6 +26,14 @@ def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def redis_url_for_test_worker(url: str, worker: str) -> str:
+    """The same Redis server, database number shifted by the xdist worker's index ("gw1" -> +2)."""
+    base, _, database = url.rpartition("/")
+    index = int(worker.removeprefix("gw") or 0)
+    number = int(database) if database.isdigit() else 0
+    return f"{base}/{(number + index + 1) % 16}"
+
+
 PRODUCTION = os.environ.get("DJANGO_ENV", "development").lower() == "production"
 DEBUG = env_bool("DEBUG", not PRODUCTION)
 
@@ -162,6 +170,11 @@ SERIALIZATION_MODULES = {"json": "djmoney.serializers"}
 
 # Celery: with no REDIS_URL tasks run in-process, which is what `make run` uses.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL and os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("MHA_REDIS_PER_WORKER"):
+    # Parallel test workers each get their own Redis database, so that one worker's Celery
+    # worker never takes another's tasks. Exported, so subprocesses the tests start agree.
+    REDIS_URL = redis_url_for_test_worker(REDIS_URL, os.environ["PYTEST_XDIST_WORKER"])
+    os.environ.update(REDIS_URL=REDIS_URL, MHA_REDIS_PER_WORKER="1")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
