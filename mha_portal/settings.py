@@ -119,6 +119,15 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+# An optional streaming read replica. Only code that names it reads from it
+# (`mha_portal.replica.reading_from_replica`: report jobs, dashboards, exports).
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = dj_database_url.parse(
+        os.environ["DATABASE_REPLICA_URL"], conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60"))
+    )
+    # In tests the replica reads the primary's test database as the real replica has copied it.
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["mha_portal.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -185,6 +194,21 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
 CELERY_TIMEZONE = TIME_ZONE
+# Report jobs have their own queue, so a national report never waits in front of short tasks.
+# A worker started without -Q consumes both (tests, `make run`); production runs one worker per
+# queue (docker-compose.yml: worker and worker-reports).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = (__import__("kombu").Queue("celery"), __import__("kombu").Queue("reports"))
+CELERY_TASK_ROUTES = {
+    "reports.build_report": {"queue": "reports"},
+    "reports.monthly_programme_report": {"queue": "reports"},
+}
+# Limits: a short task gets 5 minutes; a report 30 (soft limit first, so the job records a readable
+# failure). A worker process is replaced after it has grown past 1 GiB.
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_ANNOTATIONS = {"reports.build_report": {"soft_time_limit": 1740, "time_limit": 1800}}
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = 1_048_576  # KiB
 CELERY_BEAT_SCHEDULE: dict = {
     # The donor's monthly programme report, on the 1st at 06:00; and the sweeper that hands
     # report jobs of dead workers to live ones.

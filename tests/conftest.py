@@ -29,13 +29,24 @@ def _unavailable(marker: str) -> str | None:
             redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2).ping()
         except redis.RedisError as exc:
             return f"Redis at {settings.REDIS_URL} does not answer: {exc}"
+    if marker == "replica":
+        if "replica" not in settings.DATABASES:
+            return "needs a streaming replica (set DATABASE_REPLICA_URL; scripts/start_replica.sh makes one)"
+        import psycopg2
+
+        replica = settings.DATABASES["replica"]
+        try:
+            psycopg2.connect(host=replica["HOST"], port=replica["PORT"], user=replica["USER"],
+                             dbname="postgres", connect_timeout=3).close()
+        except psycopg2.Error as exc:
+            return f"the replica does not answer: {exc}"
     if marker == "browser" and not shutil.which(CHROMIUM):
         return f"needs Debian's chromium at {CHROMIUM}"
     return None
 
 
 def pytest_runtest_setup(item):
-    for marker in ("postgres", "redis", "browser"):
+    for marker in ("postgres", "redis", "browser", "replica"):
         if item.get_closest_marker(marker) is None:
             continue
         reason = _unavailable(marker)
