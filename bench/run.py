@@ -12,7 +12,7 @@ import time
 from importlib import import_module
 from pathlib import Path
 
-BENCHES = ["households", "ledger", "reports"]
+BENCHES = ["households", "ledger", "reports", "server"]
 ROOT = Path(__file__).resolve().parent.parent
 
 

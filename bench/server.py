@@ -1,0 +1,227 @@
+"""Pages and posting against a real server: gunicorn (2 workers, production settings) and wrk.
+
+Each page is loaded by 8 concurrent clients logged in as the programme officer, beside a bare
+Django "hello" view served by the same server, and reported as p50/p95 and as a ratio to that
+view's p95 (ratios from one run are what compares across machines). Then contributions are
+posted through the API by 10 clients on one MHA and on 10 MHAs (each request a new
+Idempotency-Key), giving entries per second; the chains are verified afterwards.
+
+Scale: BENCH_SCALE=demo (default: the 15-jamoat demo, seeded once into its own database) or
+national (the database made by `manage.py reports_national_data`, as `bench.reports` uses).
+Run it alone: `python -m bench.server` (`make bench` runs it with the others).
+"""
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASES = {"demo": "mha_bench_server_demo", "national": "mha_bench_reports_national"}
+CLIENTS = 8
+POSTING_CLIENTS = 10
+SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
+POST_SCRIPT = Path(__file__).with_name("wrk_post.lua")
+SECRET = "bench-only-secret-" + "b" * 50
+
+
+def run() -> dict:
+    """Entry for bench.run: the measuring happens in a child process with its own database."""
+    scale = os.environ.get("BENCH_SCALE", "demo")
+    import dj_database_url
+
+    base = dj_database_url.parse(os.environ["DATABASE_URL"])
+    url = f"postgres://{base['USER'] or 'postgres'}@{base['HOST'] or '127.0.0.1'}:{base['PORT'] or 5432}/" \
+          f"{DATABASES[scale]}"
+    # One secret for the process that makes the session and for the server that reads it.
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "DATABASE_REPLICA_URL": "", "SECRET_KEY": SECRET}
+    result = subprocess.run([sys.executable, "-m", "bench.server", scale], cwd=ROOT, env=env,
+                            capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(result.stderr[-3000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def _prepare(scale: str) -> dict:
+    """The officer's session, a treasurer's token and the URLs to load (database made once)."""
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from associations.models import Association
+    from households.models import Household
+
+    call_command("migrate", verbosity=0)
+    if scale == "demo" and not get_user_model().objects.filter(username="officer").exists():
+        call_command("seed_demo", verbosity=0)
+    if scale == "national":
+        call_command("reports_national_data", verbosity=0)
+    officer = _officer()
+    household = Household.objects.order_by("pk").first()
+    association = Association.objects.order_by("pk").first()
+    pages = {
+        "home": "/",
+        "dashboard": "/reports/",
+        "households": "/households/",
+        "household search (Latin)": "/households/?q=Rahimov",
+        "household search (Cyrillic)": "/households/?q=%D0%A0%D0%B0%D2%B3%D0%B8%D0%BC%D0%BE%D0%B2",
+        "household detail": f"/households/{household.pk}/",
+        "MHA ledger home": f"/ledger/mha/{association.pk}/",
+        "MHA entries": f"/ledger/mha/{association.pk}/entries/",
+        "projects": "/projects/",
+        "training": "/training/",
+        "API households": "/api/v1/households/",
+        "API ledger entries": "/api/v1/ledger-entries/",
+    }
+    return {"session": _session_for(officer), "pages": pages, "posting": _posting_world()}
+
+
+def _officer():
+    """The demo's programme officer, or (national data) an officer made for the benchmark."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from mha_portal.scoping import OFFICER_GROUP
+
+    user, _ = get_user_model().objects.get_or_create(username="officer")
+    user.groups.add(Group.objects.get_or_create(name=OFFICER_GROUP)[0])
+    return user
+
+
+def _session_for(user) -> str:
+    """A logged-in session cookie value, as the login page would have made it."""
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.save()
+    return session.session_key
+
+
+def _posting_world() -> dict:
+    """Ten MHAs with a member household each, a treasurer of all of them and its API token."""
+    from rest_framework.authtoken.models import Token
+
+    from bench.ledger import _world
+
+    world = _world()
+    token, _ = Token.objects.get_or_create(user=world["treasurer"])
+    targets = [{"association": a.pk, "payer": world["payers"][a.pk].pk} for a in world["associations"][:10]]
+    return {"token": token.key, "targets": targets, "date": world["today"].isoformat()}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _serve(port: int, static_root: str) -> subprocess.Popen:
+    env = {**os.environ, "DJANGO_ENV": "production", "SECRET_KEY": SECRET,
+           "ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "bench.settings",
+           "BENCH_STATIC_ROOT": static_root}
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
+                   check=True)
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "bench.wsgi:application", "--workers", "2",
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise RuntimeError("gunicorn did not start")
+
+
+def _check(url: str, headers: dict) -> None:
+    """Each URL answers 200 to the officer before it is measured (and the workers are warm)."""
+    import urllib.request
+
+    request = urllib.request.Request(url, headers=headers)
+    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - 127.0.0.1 only
+        if response.status != 200 or response.url != url:
+            raise RuntimeError(f"{url} answered {response.status} at {response.url}")
+
+
+def _wrk(url: str, headers: dict, *, connections: int, threads: int, script: Path, extra_env=None) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{SECONDS}s", "--timeout", "30s", "-s", str(script)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    result = subprocess.run([*command, url], capture_output=True, text=True, check=True,
+                            env={**os.environ, **(extra_env or {})}, timeout=SECONDS + 60)
+    # Requests still in flight when wrk stopped keep the workers busy: let them finish, so the
+    # next measurement does not start behind this one's queue.
+    _check(url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + "/bench/hello", {"X-Forwarded-Proto": "https"})
+    line = next(line for line in result.stdout.splitlines() if line.startswith("{"))
+    return json.loads(line)
+
+
+def _measure(scale: str) -> dict:
+    import django
+
+    django.setup()
+    world = _prepare(scale)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install wrk")
+    port = _free_port()
+    static_root = tempfile.mkdtemp(prefix="mha-bench-static-")
+    server = _serve(port, static_root)
+    base = f"http://127.0.0.1:{port}"
+    headers = {"Cookie": f"sessionid={world['session']}", "X-Forwarded-Proto": "https"}
+    figures: dict = {"scale": scale, "clients": CLIENTS, "seconds_per_page": SECONDS, "pages": {}}
+    try:
+        for path in ["/bench/hello", *world["pages"].values()]:
+            _check(base + path, headers)
+        hello = _wrk(f"{base}/bench/hello", headers, connections=CLIENTS, threads=2, script=WRK_SCRIPT)
+        figures["hello"] = hello
+        for name, path in world["pages"].items():
+            page = _wrk(base + path, headers, connections=CLIENTS, threads=2, script=WRK_SCRIPT)
+            page["p95_ratio_to_hello"] = round(page["p95_ms"] / max(hello["p95_ms"], 0.001), 1)
+            figures["pages"][name] = page
+        figures["posting"] = _posting(base, world["posting"])
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+        shutil.rmtree(static_root, ignore_errors=True)
+    figures["chains_intact"] = _chains_intact(world["posting"])
+    return figures
+
+
+def _posting(base: str, posting: dict) -> dict:
+    headers = {"Authorization": f"Token {posting['token']}", "Content-Type": "application/json",
+               "X-Forwarded-Proto": "https"}
+    results = {}
+    for label, targets in (("one_mha", posting["targets"][:1] * POSTING_CLIENTS),
+                           ("ten_mhas", posting["targets"][:POSTING_CLIENTS])):
+        env = {"BENCH_TARGETS": json.dumps(targets), "BENCH_DATE": posting["date"]}
+        results[label] = _wrk(f"{base}/api/v1/ledger-entries/", headers, connections=POSTING_CLIENTS,
+                              threads=POSTING_CLIENTS, script=POST_SCRIPT, extra_env=env)
+    return results
+
+
+def _chains_intact(posting: dict) -> bool:
+    from remittances.chain import verify_chain
+
+    return all(verify_chain(target["association"]).broken_at is None for target in posting["targets"])
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mha_portal.settings")
+    sys.path.insert(0, str(ROOT))
+    from bench.run import _ensure_database
+
+    _ensure_database(os.environ["DATABASE_URL"])
+    print(json.dumps(_measure(sys.argv[1] if len(sys.argv) > 1 else "demo")))
