@@ -40,6 +40,7 @@ test: messages lint
 	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 bench: messages
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(PY) -m bench.run
 
 # For developers: refresh the .po files of the project and of each app.
