@@ -21,7 +21,8 @@ from djmoney.money import Money
 from PIL import Image
 
 from associations.models import Association, Membership, TreasurerAssignment
-from communities.models import StaffAssignment
+from communities.demo import IOM_PROGRAMME, REPLICATION_OFFICER, REPLICATION_PROGRAMME
+from communities.models import Programme, StaffAssignment
 from projects import ledger, services
 from projects.models import Attachment, Category, Enterprise, FundingWindow, Project, ProjectStatus
 from remittances import services as ledger_services
@@ -30,6 +31,7 @@ from remittances.money import rate_on
 S = ProjectStatus
 TARGET_EUR = Decimal("126000")
 WINDOW_CODE = "eu-match-2025"
+REPLICATION_WINDOW_CODE = "rdp-match-2025"
 
 # (title, Tajik title, category, budget EUR, status the demo takes it to)
 PROJECTS = [
@@ -62,9 +64,16 @@ def seed(*, rng, password: str, stdout) -> None:
         stdout.write("projects: no officer/admin login yet, skipped")
         return
     today = timezone.localdate()
-    window = _window(officer, today)
+    iom = Programme.objects.get(code=IOM_PROGRAMME["code"])
+    replication = Programme.objects.get(code=REPLICATION_PROGRAMME["code"])
+    replication_officer = User.objects.get(username=REPLICATION_OFFICER)
+    windows = {iom.pk: (_window(officer, today, iom), officer),
+               replication.pk: (_replication_window(replication_officer, today, replication), replication_officer)}
+    iom_jamoats = set(iom.enrolments.values_list("jamoat_id", flat=True))
     ready, skipped = [], 0
     for association in Association.objects.select_related("jamoat").order_by("jamoat__name", "pk"):
+        # A jamoat in both programmes proposes to IOM's window; the others to their programme's.
+        window, decider = windows[iom.pk if association.jamoat_id in iom_jamoats else replication.pk]
         staff = StaffAssignment.objects.filter(jamoat=association.jamoat).select_related("user").first()
         treasurer = TreasurerAssignment.objects.filter(association=association).select_related("user").first()
         members = list(Membership.objects.filter(association=association, left__isnull=True,
@@ -73,19 +82,19 @@ def seed(*, rng, password: str, stdout) -> None:
         if staff is None or treasurer is None or len(members) < 10:
             skipped += 1
             continue
-        ready.append(_Context(rng, today, staff.user, treasurer.user, officer, admin, association, members))
+        ready.append(_Context(rng, today, staff.user, treasurer.user, decider, admin, association, members, window))
     # The programme's target for remittances raised for businesses, shared by the jamoats seeded.
     per_jamoat_capital = (TARGET_EUR / max(1, len(ready))).quantize(Decimal("0.01"))
     made = 0
     for context in ready:
-        made += _seed_projects(context, window)
+        made += _seed_projects(context, context.window)
         made += _seed_enterprises(context, per_jamoat_capital)
     stdout.write(f"projects: {made} projects and enterprises created, {skipped} jamoats without members skipped")
 
 
 class _Context:
-    def __init__(self, rng, today, staff, treasurer, officer, admin, association, members):
-        self.rng, self.today = rng, today
+    def __init__(self, rng, today, staff, treasurer, officer, admin, association, members, window):
+        self.rng, self.today, self.window = rng, today, window
         self.staff, self.treasurer, self.officer, self.admin = staff, treasurer, officer, admin
         self.association, self.jamoat = association, association.jamoat
         self.members = members
@@ -104,11 +113,25 @@ class _Context:
             note="Demo: earmarked contribution", idempotency_key=key)
 
 
-def _window(officer, today) -> FundingWindow:
+def _replication_window(officer, today, programme) -> FundingWindow:
+    """The replication's window. Its rule is 2:1 shared by two co-funders (SDC and the district
+    hukumat); until windows have co-funders it is seeded as a single 2:1 ratio."""
+    window = FundingWindow.objects.filter(code=REPLICATION_WINDOW_CODE).first()
+    if window is None:
+        window = services.funding_window_create(
+            user=officer, programme=programme, name="Replication matching window 2025–2028",
+            code=REPLICATION_WINDOW_CODE, match_ratio=Decimal("2"), cap_per_project_eur=Decimal("20000"),
+            total_budget_eur=Decimal("300000"),
+            eligible_categories=[c for c in Category.values if c != Category.OTHER], min_beneficiary_households=20,
+            opens_on=date(2025, 7, 1), closes_on=max(date(2028, 6, 30), today + timedelta(days=365)))
+    return window
+
+
+def _window(officer, today, programme) -> FundingWindow:
     window = FundingWindow.objects.filter(code=WINDOW_CODE).first()
     if window is None:
         window = services.funding_window_create(
-            user=officer, programme="IOM — Harnessing remittances for development (EU)",
+            user=officer, programme=programme,
             name="EU matching window 2025–2027", code=WINDOW_CODE, match_ratio=Decimal("1"),
             cap_per_project_eur=Decimal("15000"), total_budget_eur=Decimal("600000"),
             eligible_categories=[c for c in Category.values if c != Category.OTHER], min_beneficiary_households=20,

@@ -44,6 +44,12 @@ class Indicator(models.Model):
     computation = models.CharField(_("computed by"), max_length=60,
                                    help_text=_("Name of the selector that computes the actual from the records."))
 
+    objects = ScopedManager()
+    # A programme's logframe: its officers, the staff of its jamoats and the coordinator read it.
+    scope_rule = ScopeRule(programme="programme_id", jamoat="programme__enrolments__jamoat_id",
+                           association="programme__enrolments__jamoat__associations__id", distinct=True,
+                           staff_write=False, officer_write=True, coordinator_read=True)
+
     class Meta:
         ordering = ["programme", "position", "code"]
         verbose_name = _("indicator")
