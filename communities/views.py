@@ -4,7 +4,7 @@ from django.shortcuts import render
 
 from communities.models import Jamoat, Programme
 from communities.selectors import jamoat_list, programme_list
-from mha_portal.scoping import get_visible_or_404
+from mha_portal.scoping import get_visible_or_404, scope_for
 
 
 @login_required
@@ -40,4 +40,5 @@ def programme_detail(request, pk: int):
     visible = Jamoat.objects.visible_to(request.user).values("pk")
     enrolments = programme.enrolments.filter(jamoat__in=visible).select_related("jamoat__district__region")
     return render(request, "communities/programme_detail.html", {
-        "programme": programme, "enrolments": enrolments, "enrolled_count": programme.enrolments.count()})
+        "programme": programme, "enrolments": enrolments, "enrolled_count": programme.enrolments.count(),
+        "show_dashboard": scope_for(request.user).reads_all or bool(scope_for(request.user).jamoat_ids)})

@@ -47,6 +47,8 @@ def target_set(*, indicator: Indicator, jamoat: Jamoat | None, low: Decimal, hig
     errors = {}
     if not reason:
         errors["reason"] = _("Give the reason for this target change.")
+    if jamoat is not None and not indicator.programme.enrolments.filter(jamoat=jamoat).exists():
+        errors["jamoat"] = _("This jamoat is not enrolled in the indicator's programme.")
     if low is None or low < 0:
         errors["low"] = _("The target cannot be negative.")
     elif high is not None and high < low:

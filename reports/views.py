@@ -36,9 +36,17 @@ def _request_form(user, data=None) -> ReportRequestForm:
                              initial={"start": start, "end": end, "language": "en"})
 
 
+def _chosen_programme(request):
+    """The programme asked for (?programme=id, one the user works in: else 404), or their latest."""
+    wanted = request.GET.get("programme", "")
+    if wanted.isdigit():
+        return get_visible_or_404(Programme, request.user, pk=int(wanted))
+    return current_programme(request.user)
+
+
 @login_required
 def dashboard(request):
-    programme = current_programme(request.user)
+    programme = _chosen_programme(request)
     scope = scope_for(request.user)
     if programme is None or scope.is_empty:
         return render(request, "reports/dashboard.html", {"programme": programme, "empty": True})
@@ -138,6 +146,8 @@ def indicator_detail(request, pk: int):
     indicator = get_visible_or_404(Indicator.objects.select_related("programme"), request.user, pk=pk)
     can_edit = can_decide_in_programme(request.user, indicator.programme_id)
     form = TargetForm(request.POST or None) if can_edit else None
+    if form is not None:
+        form.fields["jamoat"].queryset = indicator.programme.jamoats.order_by("name")
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
