@@ -64,16 +64,19 @@ def seed(*, rng, password: str, stdout) -> None:
         stdout.write("projects: no officer/admin login yet, skipped")
         return
     today = timezone.localdate()
-    iom = Programme.objects.get(code=IOM_PROGRAMME["code"])
-    replication = Programme.objects.get(code=REPLICATION_PROGRAMME["code"])
-    replication_officer = User.objects.get(username=REPLICATION_OFFICER)
-    windows = {iom.pk: (_window(officer, today, iom), officer),
-               replication.pk: (_replication_window(replication_officer, today, replication), replication_officer)}
-    iom_jamoats = set(iom.enrolments.values_list("jamoat_id", flat=True))
+    # (window, officer deciding, jamoats enrolled), IOM's first: a jamoat in both programmes
+    # proposes to IOM's window, the others to their own programme's.
+    windows = []
+    for programme, decider, make in _programmes(officer):
+        windows.append((make(decider, today, programme), decider,
+                        set(programme.enrolments.values_list("jamoat_id", flat=True))))
     ready, skipped = [], 0
     for association in Association.objects.select_related("jamoat").order_by("jamoat__name", "pk"):
-        # A jamoat in both programmes proposes to IOM's window; the others to their programme's.
-        window, decider = windows[iom.pk if association.jamoat_id in iom_jamoats else replication.pk]
+        found = next(((w, d) for w, d, jamoats in windows if association.jamoat_id in jamoats), None)
+        if found is None:
+            skipped += 1
+            continue
+        window, decider = found
         staff = StaffAssignment.objects.filter(jamoat=association.jamoat).select_related("user").first()
         treasurer = TreasurerAssignment.objects.filter(association=association).select_related("user").first()
         members = list(Membership.objects.filter(association=association, left__isnull=True,
@@ -111,6 +114,24 @@ class _Context:
             user=self.treasurer, association=self.association, fund=fund, payer=self.payer(), amount=tjs,
             currency="TJS", entry_date=day, channel=self.rng.choice(["cash", "mto", "bank"]),
             note="Demo: earmarked contribution", idempotency_key=key)
+
+
+def _programmes(officer) -> list:
+    """The programmes the demo runs (IOM's, then the replication with its own officer), or, when
+    the communities demo has not run (tests), the first programme the officer works in."""
+    found = []
+    iom = Programme.objects.filter(code=IOM_PROGRAMME["code"]).first()
+    replication = Programme.objects.filter(code=REPLICATION_PROGRAMME["code"]).first()
+    replication_officer = get_user_model().objects.filter(username=REPLICATION_OFFICER).first()
+    if iom is not None:
+        found.append((iom, officer, _window))
+    if replication is not None and replication_officer is not None:
+        found.append((replication, replication_officer, _replication_window))
+    if not found:
+        assignment = officer.programme_assignments.select_related("programme").first()
+        if assignment is not None:
+            found.append((assignment.programme, officer, _window))
+    return found
 
 
 def _replication_window(officer, today, programme) -> FundingWindow:
