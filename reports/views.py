@@ -49,7 +49,9 @@ def dashboard(request):
     programme = _chosen_programme(request)
     scope = scope_for(request.user)
     if programme is None or scope.is_empty:
-        return render(request, "reports/dashboard.html", {"programme": programme, "empty": True})
+        # A user outside every programme is told they have no community, not that none exists.
+        return render(request, "reports/dashboard.html",
+                      {"programme": programme or Programme.objects.exists(), "empty": True})
     period = PeriodForm(request.GET or None, user=request.user)
     start, end, jamoat_ids = programme.start_date, timezone.localdate(), None
     if period.is_valid():
