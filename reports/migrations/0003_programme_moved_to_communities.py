@@ -30,6 +30,17 @@ def copy_back(apps, schema_editor):
     new.objects.all().delete()
 
 
+def file_jobs_under_their_programme(apps, schema_editor):
+    """Programme-wide jobs (no jamoat) are now seen by their programme's officers: file them."""
+    job_model = apps.get_model("reports", "ReportJob")
+    programme_ids = set(apps.get_model("communities", "Programme").objects.values_list("pk", flat=True))
+    for job in job_model.objects.filter(programme__isnull=True, jamoat__isnull=True):
+        wanted = job.params.get("programme") if isinstance(job.params, dict) else None
+        if wanted in programme_ids:
+            job.programme_id = wanted
+            job.save(update_fields=["programme"])
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -52,4 +63,5 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT,
                                     related_name="+", to="communities.programme", verbose_name="programme"),
         ),
+        migrations.RunPython(file_jobs_under_their_programme, migrations.RunPython.noop),
     ]
