@@ -179,7 +179,8 @@ def test_monthly_report_is_scheduled_once_for_last_month(world, programme, djang
 
 
 def test_job_page_polls_with_a_static_script_and_no_inline_code(world, programme, client_for):
-    job = ReportJob.objects.create(kind="programme_progress", params={"programme": programme.pk, **QUARTER})
+    job = ReportJob.objects.create(kind="programme_progress", programme=programme,
+                                   params={"programme": programme.pk, **QUARTER})
     page = client_for(world.officer).get(reverse("reports:job-detail", args=[job.pk]))
     assert page.status_code == 200
     assert '<script src="/static/js/reports.js"></script>' in page.text
