@@ -1,7 +1,18 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from communities.models import District, Facility, Jamoat, Region, ResourceCentre, StaffAssignment, Village
+from communities.models import (
+    District,
+    Enrolment,
+    Facility,
+    Jamoat,
+    Programme,
+    ProgrammeOfficer,
+    Region,
+    ResourceCentre,
+    StaffAssignment,
+    Village,
+)
 
 
 @admin.register(Region)
@@ -53,3 +64,23 @@ class StaffAssignmentAdmin(SimpleHistoryAdmin):
     list_display = ["user", "jamoat"]
     list_filter = ["jamoat"]
     search_fields = ["user__username", "jamoat__name"]
+
+
+class EnrolmentInline(admin.TabularInline):
+    model = Enrolment
+    extra = 0
+    autocomplete_fields = ["jamoat"]
+
+
+class ProgrammeOfficerInline(admin.TabularInline):
+    model = ProgrammeOfficer
+    extra = 0
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(SimpleHistoryAdmin):
+    """Programmes, the jamoats enrolled in them and their officers (the officers' scope)."""
+
+    list_display = ["name", "code", "implementing_agency", "donor", "currency", "start_date", "end_date"]
+    search_fields = ["name", "code", "implementing_agency", "donor"]
+    inlines = [EnrolmentInline, ProgrammeOfficerInline]

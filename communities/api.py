@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from communities.models import District, Facility, Jamoat, Region, ResourceCentre, Village
+from communities.models import District, Enrolment, Facility, Jamoat, Programme, Region, ResourceCentre, Village
 from mha_portal.api import ScopedModelViewSet, ScopedReadOnlyViewSet
 
 
@@ -43,6 +43,29 @@ class ResourceCentreSerializer(serializers.ModelSerializer):
     class Meta:
         model = ResourceCentre
         fields = ["id", "jamoat", "name", "address", "phone", "opened", "facilities"]
+
+
+class EnrolmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Enrolment
+        fields = ["jamoat", "enrolled_on", "left_on"]
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    enrolments = EnrolmentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Programme
+        fields = ["id", "code", "name", "implementing_agency", "donor", "currency", "start_date", "end_date",
+                  "enrolments"]
+
+
+class ProgrammeViewSet(ScopedReadOnlyViewSet):
+    """The programmes a user works in, with the jamoats enrolled (no personal data)."""
+
+    queryset = Programme.objects.prefetch_related("enrolments").order_by("-start_date", "name")
+    serializer_class = ProgrammeSerializer
+    search_fields = ["name", "code", "implementing_agency", "donor"]
 
 
 class RegionViewSet(ScopedReadOnlyViewSet):
@@ -88,6 +111,7 @@ class FacilityViewSet(ScopedModelViewSet):
 
 
 routes = [
+    ("programmes", ProgrammeViewSet, "programme"),
     ("regions", RegionViewSet, "region"),
     ("districts", DistrictViewSet, "district"),
     ("jamoats", JamoatViewSet, "jamoat"),

@@ -1,12 +1,25 @@
-"""Demo places and users: 15 programme jamoats in the Rasht valley and Khatlon."""
+"""Demo places, programmes and users: IOM's programme in 15 jamoats of the Rasht valley and
+Khatlon, and a second agency's replication in 5 other Khatlon jamoats plus one it shares with IOM
+(Panjob); an officer of each programme and a national coordinator."""
 
 from datetime import date
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
-from communities.models import District, Facility, Jamoat, Region, ResourceCentre, StaffAssignment, Village
-from mha_portal.scoping import OFFICER_GROUP
+from communities.models import (
+    District,
+    Enrolment,
+    Facility,
+    Jamoat,
+    Programme,
+    ProgrammeOfficer,
+    Region,
+    ResourceCentre,
+    StaffAssignment,
+    Village,
+)
+from mha_portal.scoping import COORDINATOR_GROUP, OFFICER_GROUP
 
 # (code, English, Tajik, Russian)
 REGIONS = [
@@ -45,6 +58,29 @@ DISTRICTS = {
     ],
 }
 
+# The second agency's replication: 5 jamoats IOM does not work in (Hamadoni, Jomi, Rumi).
+REPLICATION_DISTRICTS = {
+    "Hamadoni": [("Turdiev", "Турдиев", "Турдиев"), ("Iftikhor", "Ифтихор", "Ифтихор"),
+                 ("Mehnatobod", "Меҳнатобод", "Мехнатобод")],
+    "Jomi": [("Ozodi", "Озодӣ", "Озоди")],
+    "Rumi": [("Bahor", "Баҳор", "Бахор")],
+}
+SHARED_JAMOAT = "Panjob"  # enrolled in both programmes
+
+IOM_PROGRAMME = {
+    "code": "harnessing-remittances",
+    "name": "Harnessing Remittances for Development and Promoting Legal Migration in Tajikistan's Rural Areas",
+    "implementing_agency": "IOM", "donor": "European Union", "currency": "EUR",
+    "start_date": date(2025, 1, 1), "end_date": date(2027, 12, 31),
+}
+REPLICATION_PROGRAMME = {
+    "code": "khatlon-replication",
+    "name": "Migrant households for Khatlon (replication)",
+    "implementing_agency": "Rural Development Partners", "donor": "Swiss Agency for Development and Cooperation",
+    "currency": "EUR", "start_date": date(2025, 7, 1), "end_date": date(2028, 6, 30),
+}
+REPLICATION_OFFICER = "officer.rdp"
+
 VILLAGE_NAMES = [
     ("Dehqonobod", "Деҳқонобод", "Дехконобод"), ("Sarichashma", "Сарчашма", "Сарчашма"),
     ("Obigarm", "Обигарм", "Обигарм"), ("Kalai Nav", "Қалъаи Нав", "Калаи Нав"),
@@ -81,6 +117,7 @@ def seed(*, rng, password: str, stdout) -> None:
     officer.groups.add(officers)
 
     index = 0
+    iom_jamoats = []
     for code, name, name_tg, name_ru in REGIONS:
         region, _ = Region.objects.get_or_create(code=code, defaults={
             "name": name, "name_tg": name_tg, "name_ru": name_ru})
@@ -91,7 +128,45 @@ def seed(*, rng, password: str, stdout) -> None:
                 jamoat, _ = Jamoat.objects.get_or_create(district=district, name=j_name, defaults={
                     "name_tg": j_tg, "name_ru": j_ru})
                 _seed_jamoat(jamoat, index, rng, password)
+                iom_jamoats.append(jamoat)
                 index += 1
+    khatlon = Region.objects.get(code="khatlon")
+    replication_jamoats = []
+    for d_name, jamoats in REPLICATION_DISTRICTS.items():
+        district = District.objects.get(region=khatlon, name=d_name)
+        for j_name, j_tg, j_ru in jamoats:
+            jamoat, _ = Jamoat.objects.get_or_create(district=district, name=j_name, defaults={
+                "name_tg": j_tg, "name_ru": j_ru})
+            _seed_jamoat(jamoat, index, rng, password)
+            replication_jamoats.append(jamoat)
+            index += 1
+    _seed_programmes(iom_jamoats, replication_jamoats, officer, password)
+
+
+def _seed_programmes(iom_jamoats, replication_jamoats, officer, password: str) -> None:
+    """Both programmes, their enrolments, officers and the national coordinator."""
+    User = get_user_model()
+    iom, _ = Programme.objects.get_or_create(code=IOM_PROGRAMME["code"], defaults=IOM_PROGRAMME)
+    other, _ = Programme.objects.get_or_create(code=REPLICATION_PROGRAMME["code"], defaults=REPLICATION_PROGRAMME)
+    for jamoat in iom_jamoats:
+        Enrolment.objects.get_or_create(programme=iom, jamoat=jamoat, defaults={"enrolled_on": iom.start_date})
+    shared = [j for j in iom_jamoats if j.name == SHARED_JAMOAT]
+    for jamoat in replication_jamoats + shared:
+        Enrolment.objects.get_or_create(programme=other, jamoat=jamoat, defaults={"enrolled_on": other.start_date})
+    ProgrammeOfficer.objects.get_or_create(user=officer, programme=iom)
+    officers = Group.objects.get(name=OFFICER_GROUP)
+    for username, first, last, group, programme in (
+            (REPLICATION_OFFICER, "Sorbon", "Nazarov (RDP)", officers, other),
+            ("coordinator", "Munira", "Saidova (national coordinator)",
+             Group.objects.get_or_create(name=COORDINATOR_GROUP)[0], None)):
+        user, created = User.objects.get_or_create(username=username, defaults={"first_name": first,
+                                                                              "last_name": last})
+        if created:
+            user.set_password(password)
+            user.save()
+        user.groups.add(group)
+        if programme is not None:
+            ProgrammeOfficer.objects.get_or_create(user=user, programme=programme)
 
 
 def _seed_jamoat(jamoat: Jamoat, index: int, rng, password: str) -> None:

@@ -180,3 +180,99 @@ class StaffAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.jamoat}"
+
+
+class Programme(models.Model):
+    """A funded programme run by one implementing agency: its donors, reporting currency,
+    dates, logframe (reports.Indicator) and the jamoats enrolled in it.
+
+    Programme is the officers' scope: an officer reads and decides within the jamoats and the
+    records of their programmes only. A jamoat may be enrolled in several programmes, one after
+    the other or at the same time.
+    """
+
+    class Currency(models.TextChoices):
+        EUR = "EUR", "EUR"
+        USD = "USD", "USD"
+        TJS = "TJS", "TJS"
+
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    implementing_agency = models.CharField(_("implementing agency"), max_length=160, blank=True)
+    donor = models.CharField(_("donors"), max_length=240, blank=True,
+                             help_text=_("The donor, or the donors separated by commas."))
+    currency = models.CharField(_("reporting currency"), max_length=3, choices=Currency.choices,
+                                default=Currency.EUR)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    jamoats = models.ManyToManyField(Jamoat, through="Enrolment", related_name="programmes",
+                                     verbose_name=_("jamoats"))
+    history = HistoricalRecords()
+    objects = ScopedManager()
+    # Officers read their own programmes, staff and treasurers the programmes their jamoat is
+    # enrolled in, the national coordinator every programme (a programme holds no personal data).
+    scope_rule = ScopeRule(programme="id", jamoat="enrolments__jamoat_id",
+                           association="enrolments__jamoat__associations__id", distinct=True,
+                           staff_write=False, coordinator_read=True)
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        verbose_name = _("programme")
+        verbose_name_plural = _("programmes")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(end_date__gt=models.F("start_date")),
+                                   name="programme_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def donors(self) -> list[str]:
+        return [name.strip() for name in self.donor.split(",") if name.strip()]
+
+
+class Enrolment(models.Model):
+    """A jamoat taking part in a programme from `enrolled_on` (until `left_on`, when it left)."""
+
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="enrolments",
+                                  verbose_name=_("programme"))
+    jamoat = models.ForeignKey(Jamoat, on_delete=models.PROTECT, related_name="enrolments",
+                               verbose_name=_("jamoat"))
+    enrolled_on = models.DateField(_("enrolled on"))
+    left_on = models.DateField(_("left on"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["programme", "jamoat__name"]
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "jamoat"], name="enrolment_unique_jamoat_in_programme"),
+            models.CheckConstraint(condition=models.Q(left_on__isnull=True)
+                                   | models.Q(left_on__gte=models.F("enrolled_on")),
+                                   name="enrolment_left_after_enrolled"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jamoat} → {self.programme}"
+
+
+class ProgrammeOfficer(models.Model):
+    """A programme officer working for a programme: the officer role and its scope."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="programme_assignments", verbose_name=_("user"))
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="officers",
+                                  verbose_name=_("programme"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("programme officer")
+        verbose_name_plural = _("programme officers")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "programme"], name="programme_officer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.programme}"

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from mha_portal.scoping import Role, Scope
 
 STAFF, TREASURER, OFFICER, ADMIN = Role.STAFF, Role.TREASURER, Role.OFFICER, Role.ADMIN
+COORDINATOR = Role.COORDINATOR
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class NavItem:
 
 
 MENU = [
-    NavItem("home", _("Home"), frozenset({STAFF, TREASURER, OFFICER, ADMIN})),
+    NavItem("home", _("Home"), frozenset({STAFF, TREASURER, OFFICER, COORDINATOR, ADMIN})),
     NavItem("households:list", _("Households"), frozenset({STAFF, OFFICER, ADMIN})),
     NavItem("associations:list", _("Associations"), frozenset({STAFF, TREASURER, OFFICER, ADMIN})),
     NavItem("remittances:home", _("Ledger"), frozenset({TREASURER, OFFICER, ADMIN})),
@@ -29,6 +30,8 @@ MENU = [
     NavItem("training:home", _("Training"), frozenset({STAFF, OFFICER, ADMIN})),
     NavItem("reports:dashboard", _("Dashboard"), frozenset({STAFF, OFFICER, ADMIN})),
     NavItem("communities:jamoat-list", _("Communities"), frozenset({STAFF, OFFICER, ADMIN})),
+    NavItem("communities:programme-list", _("Programmes"), frozenset({OFFICER, COORDINATOR, ADMIN})),
+    NavItem("reports:national", _("National summary"), frozenset({COORDINATOR, ADMIN})),
     NavItem("audit-log", _("Audit log"), frozenset({OFFICER, ADMIN})),
 ]
 

@@ -1,8 +1,20 @@
 """The one answer to "what may this user see, and what may they change?".
 
 Every page, API endpoint, export, chart and report asks here. A model opts in by declaring a
-`ScopeRule` (the paths from it to a jamoat and to an association) and by using `ScopedQuerySet`.
-Deny by default: a user with no assignment sees nothing; an object outside the scope is a 404.
+`ScopeRule` (the paths from it to a jamoat, an association and a programme) and by using
+`ScopedQuerySet`. Deny by default: a user with no assignment sees nothing; an object outside the
+scope is a 404.
+
+Who sees what:
+- centre staff: the records of their jamoats; treasurers: the records of their MHA;
+- programme officers: the records of their programmes. A record that belongs to a programme
+  (a funding window, its projects, a training session run under it) is seen by that programme's
+  officers only, even in a jamoat two programmes share; a record that belongs to no programme
+  (a household, an MHA, a ledger entry) is seen by the officers of every programme the jamoat is
+  enrolled in. An officer with no programme sees nothing;
+- the national coordinator: no record at all except those a rule marks `coordinator_read`
+  (programmes, funding windows); national figures come from `reports.national`, counts only;
+- administrators: everything.
 """
 
 from __future__ import annotations
@@ -17,29 +29,40 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 OFFICER_GROUP = "programme_officers"
+COORDINATOR_GROUP = "national_coordinators"
 
 
 class Role(models.TextChoices):
     STAFF = "staff", _("Centre staff")
     TREASURER = "treasurer", _("MHA treasurer")
     OFFICER = "officer", _("Programme officer")
+    COORDINATOR = "coordinator", _("National coordinator")
     ADMIN = "admin", _("Administrator")
 
 
 @dataclass(frozen=True)
 class Scope:
     is_admin: bool = False
+    # An officer is in the officers' group *and* assigned to at least one programme.
     is_officer: bool = False
+    is_coordinator: bool = False
     jamoat_ids: frozenset[int] = field(default_factory=frozenset)
     association_ids: frozenset[int] = field(default_factory=frozenset)
+    # The officer's programmes, and every jamoat ever enrolled in one of them.
+    programme_ids: frozenset[int] = field(default_factory=frozenset)
+    programme_jamoat_ids: frozenset[int] = field(default_factory=frozenset)
+    # Programmes the staff member's or treasurer's jamoats are enrolled in (to read their windows).
+    member_programme_ids: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def reads_all(self) -> bool:
+        """Works programme-wide (officer or administrator). It grants no rows by itself: an
+        officer's rows are still those of their programmes (`visible_to`)."""
         return self.is_admin or self.is_officer
 
     @property
     def is_empty(self) -> bool:
-        return not (self.reads_all or self.jamoat_ids or self.association_ids)
+        return not (self.reads_all or self.is_coordinator or self.jamoat_ids or self.association_ids)
 
     @property
     def roles(self) -> list[Role]:
@@ -48,6 +71,8 @@ class Scope:
             roles.append(Role.ADMIN)
         if self.is_officer:
             roles.append(Role.OFFICER)
+        if self.is_coordinator:
+            roles.append(Role.COORDINATOR)
         if self.jamoat_ids:
             roles.append(Role.STAFF)
         if self.association_ids:
@@ -62,17 +87,26 @@ class Scope:
 class ScopeRule:
     """How a model reaches the tenants that scope it.
 
-    `jamoat` and `association` are ORM paths ending at the id (e.g. "village__jamoat_id").
+    `jamoat`, `association` and `programme` are ORM paths ending at the id (e.g.
+    "village__jamoat_id", "window__programme_id"). A row with a programme belongs to that
+    programme alone; a row whose programme is empty (or a model with no programme path) belongs
+    to the programmes its jamoat is enrolled in.
     `distinct` must be set when a path crosses a to-many relation, so rows are not repeated.
     The *_write flags say which assigned roles may change rows they can see.
+    `members_read`: staff and treasurers read the rows of the programmes their jamoat is in
+    (funding windows: they need the rules to propose).
+    `coordinator_read`: the national coordinator reads these rows (no personal data in them).
     """
 
     jamoat: str | None = None
     association: str | None = None
+    programme: str | None = None
     distinct: bool = False
     staff_write: bool = True
     treasurer_write: bool = False
     officer_write: bool = False
+    members_read: bool = False
+    coordinator_read: bool = False
 
 
 EMPTY_SCOPE = Scope()
@@ -87,15 +121,29 @@ def scope_for(user) -> Scope:
         return cached
     staff_model = apps.get_model("communities", "StaffAssignment")
     treasurer_model = apps.get_model("associations", "TreasurerAssignment")
+    enrolment_model = apps.get_model("communities", "Enrolment")
+    groups = set(user.groups.filter(name__in=[OFFICER_GROUP, COORDINATOR_GROUP]).values_list("name", flat=True))
+    programme_ids: frozenset[int] = frozenset()
+    if OFFICER_GROUP in groups:
+        programme_ids = frozenset(apps.get_model("communities", "ProgrammeOfficer").objects
+                                  .filter(user=user).values_list("programme_id", flat=True))
+    jamoat_ids = frozenset(staff_model.objects.filter(user=user).values_list("jamoat_id", flat=True))
+    association_ids = frozenset(treasurer_model.objects.filter(user=user).values_list("association_id", flat=True))
+    member_programme_ids: frozenset[int] = frozenset()
+    if jamoat_ids or association_ids:
+        member_programme_ids = frozenset(enrolment_model.objects.filter(
+            Q(jamoat_id__in=jamoat_ids) | Q(jamoat__associations__id__in=association_ids)
+        ).values_list("programme_id", flat=True))
     scope = Scope(
         is_admin=user.is_superuser,
-        is_officer=user.groups.filter(name=OFFICER_GROUP).exists(),
-        jamoat_ids=frozenset(
-            staff_model.objects.filter(user=user).values_list("jamoat_id", flat=True)
-        ),
-        association_ids=frozenset(
-            treasurer_model.objects.filter(user=user).values_list("association_id", flat=True)
-        ),
+        is_officer=bool(programme_ids),
+        is_coordinator=COORDINATOR_GROUP in groups,
+        jamoat_ids=jamoat_ids,
+        association_ids=association_ids,
+        programme_ids=programme_ids,
+        programme_jamoat_ids=frozenset(enrolment_model.objects.filter(programme_id__in=programme_ids)
+                                       .values_list("jamoat_id", flat=True)) if programme_ids else frozenset(),
+        member_programme_ids=member_programme_ids,
     )
     user._mha_scope = scope
     return scope
@@ -107,13 +155,40 @@ def forget_scope(user) -> None:
         del user._mha_scope
 
 
+def _or(condition: Q | None, other: Q | None) -> Q | None:
+    if other is None:
+        return condition
+    return other if condition is None else condition | other
+
+
+def officer_condition(rule: ScopeRule, scope: Scope) -> Q | None:
+    """The rows of the officer's programmes: rows of their programmes, and rows of no programme
+    in a jamoat enrolled in one of them. Never rows of another programme."""
+    if not scope.programme_ids:
+        return None
+    condition = None
+    if rule.programme:
+        condition = Q(**{f"{rule.programme}__in": scope.programme_ids})
+    if rule.jamoat and scope.programme_jamoat_ids:
+        in_jamoats = Q(**{f"{rule.jamoat}__in": scope.programme_jamoat_ids})
+        if rule.programme:
+            in_jamoats &= Q(**{f"{rule.programme}__isnull": True})
+        condition = _or(condition, in_jamoats)
+    return condition
+
+
 def _condition(rule: ScopeRule, scope: Scope, *, writing: bool) -> Q | None:
     condition = None
     if rule.jamoat and scope.jamoat_ids and (rule.staff_write or not writing):
         condition = Q(**{f"{rule.jamoat}__in": scope.jamoat_ids})
     if rule.association and scope.association_ids and (rule.treasurer_write or not writing):
-        by_association = Q(**{f"{rule.association}__in": scope.association_ids})
-        condition = by_association if condition is None else condition | by_association
+        condition = _or(condition, Q(**{f"{rule.association}__in": scope.association_ids}))
+    if scope.is_officer and (rule.officer_write or not writing):
+        condition = _or(condition, officer_condition(rule, scope))
+    if not writing and rule.members_read and rule.programme and scope.member_programme_ids:
+        condition = _or(condition, Q(**{f"{rule.programme}__in": scope.member_programme_ids}))
+    if not writing and rule.coordinator_read and scope.is_coordinator:
+        condition = _or(condition, Q(pk__isnull=False))
     return condition
 
 
@@ -122,8 +197,6 @@ class ScopedQuerySet(models.QuerySet):
         scope = scope_for(user)
         rule: ScopeRule = self.model.scope_rule
         if scope.is_admin:
-            return self
-        if scope.is_officer and (not writing or rule.officer_write):
             return self
         condition = _condition(rule, scope, writing=writing)
         if condition is None:
@@ -180,3 +253,9 @@ def in_writable_jamoats(queryset, user, *, path: str = "jamoat_id"):
 def can_write_in_association(user, association_id: int | None) -> bool:
     scope = scope_for(user)
     return scope.is_admin or (association_id is not None and association_id in scope.association_ids)
+
+
+def can_decide_in_programme(user, programme_id: int | None) -> bool:
+    """May this user decide for a programme (an officer of it, or an administrator)?"""
+    scope = scope_for(user)
+    return scope.is_admin or (programme_id is not None and programme_id in scope.programme_ids)

@@ -7,12 +7,12 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from mha_portal.scoping import get_visible_or_404, scope_for
+from mha_portal.scoping import Role, get_visible_or_404, scope_for
 
 
 @login_required
@@ -20,6 +20,9 @@ def home(request):
     scope = scope_for(request.user)
     if scope.is_empty:
         return render(request, "no_scope.html", status=200)
+    if scope.roles == [Role.COORDINATOR]:
+        # The national coordinator has no jamoat of their own: their home is the national summary.
+        return redirect("reports:national")
     jamoats = apps.get_model("communities", "Jamoat").objects.visible_to(request.user).select_related(
         "district__region"
     )
@@ -116,7 +119,8 @@ def audit_log(request):
 
     One query per audited model (a fixed number whatever the data), merged by time.
     """
-    if not scope_for(request.user).reads_all:
+    scope = scope_for(request.user)
+    if not scope.reads_all:
         raise PermissionDenied
     model_filter = request.GET.get("model", "")
     models = _audited_models()
@@ -126,7 +130,11 @@ def audit_log(request):
         models = [m for m in models if m._meta.label_lower == model_filter]
     rows = []
     for model in models:
-        records = model.history.select_related("history_user").order_by("-history_date")[:AUDIT_LIMIT]
+        records = model.history.select_related("history_user").order_by("-history_date")
+        if not scope.is_admin:
+            # An officer sees the changes of the records of their programmes only.
+            records = records.filter(id__in=model.objects.visible_to(request.user).values("pk"))
+        records = records[:AUDIT_LIMIT]
         rows.extend({"record": record, "model": model} for record in records)
     rows.sort(key=lambda row: row["record"].history_date, reverse=True)
     page = Paginator(rows[:AUDIT_LIMIT], 50).get_page(request.GET.get("page"))

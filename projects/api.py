@@ -165,7 +165,7 @@ class FundingWindowViewSet(ScopedModelViewSet):
 
     queryset = FundingWindow.objects.all()
     serializer_class = FundingWindowSerializer
-    search_fields = ["name", "programme", "code"]
+    search_fields = ["name", "programme__name", "code"]
 
     def perform_create(self, serializer):
         serializer.instance = services.funding_window_create(user=self.request.user, **serializer.validated_data)

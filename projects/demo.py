@@ -21,7 +21,8 @@ from djmoney.money import Money
 from PIL import Image
 
 from associations.models import Association, Membership, TreasurerAssignment
-from communities.models import StaffAssignment
+from communities.demo import IOM_PROGRAMME, REPLICATION_OFFICER, REPLICATION_PROGRAMME
+from communities.models import Programme, StaffAssignment
 from projects import ledger, services
 from projects.models import Attachment, Category, Enterprise, FundingWindow, Project, ProjectStatus
 from remittances import services as ledger_services
@@ -30,6 +31,7 @@ from remittances.money import rate_on
 S = ProjectStatus
 TARGET_EUR = Decimal("126000")
 WINDOW_CODE = "eu-match-2025"
+REPLICATION_WINDOW_CODE = "rdp-match-2025"
 
 # (title, Tajik title, category, budget EUR, status the demo takes it to)
 PROJECTS = [
@@ -62,9 +64,19 @@ def seed(*, rng, password: str, stdout) -> None:
         stdout.write("projects: no officer/admin login yet, skipped")
         return
     today = timezone.localdate()
-    window = _window(officer, today)
+    # (window, officer deciding, jamoats enrolled), IOM's first: a jamoat in both programmes
+    # proposes to IOM's window, the others to their own programme's.
+    windows = []
+    for programme, decider, make in _programmes(officer):
+        windows.append((make(decider, today, programme), decider,
+                        set(programme.enrolments.values_list("jamoat_id", flat=True))))
     ready, skipped = [], 0
     for association in Association.objects.select_related("jamoat").order_by("jamoat__name", "pk"):
+        found = next(((w, d) for w, d, jamoats in windows if association.jamoat_id in jamoats), None)
+        if found is None:
+            skipped += 1
+            continue
+        window, decider = found
         staff = StaffAssignment.objects.filter(jamoat=association.jamoat).select_related("user").first()
         treasurer = TreasurerAssignment.objects.filter(association=association).select_related("user").first()
         members = list(Membership.objects.filter(association=association, left__isnull=True,
@@ -73,19 +85,19 @@ def seed(*, rng, password: str, stdout) -> None:
         if staff is None or treasurer is None or len(members) < 10:
             skipped += 1
             continue
-        ready.append(_Context(rng, today, staff.user, treasurer.user, officer, admin, association, members))
+        ready.append(_Context(rng, today, staff.user, treasurer.user, decider, admin, association, members, window))
     # The programme's target for remittances raised for businesses, shared by the jamoats seeded.
     per_jamoat_capital = (TARGET_EUR / max(1, len(ready))).quantize(Decimal("0.01"))
     made = 0
     for context in ready:
-        made += _seed_projects(context, window)
+        made += _seed_projects(context, context.window)
         made += _seed_enterprises(context, per_jamoat_capital)
     stdout.write(f"projects: {made} projects and enterprises created, {skipped} jamoats without members skipped")
 
 
 class _Context:
-    def __init__(self, rng, today, staff, treasurer, officer, admin, association, members):
-        self.rng, self.today = rng, today
+    def __init__(self, rng, today, staff, treasurer, officer, admin, association, members, window):
+        self.rng, self.today, self.window = rng, today, window
         self.staff, self.treasurer, self.officer, self.admin = staff, treasurer, officer, admin
         self.association, self.jamoat = association, association.jamoat
         self.members = members
@@ -104,11 +116,43 @@ class _Context:
             note="Demo: earmarked contribution", idempotency_key=key)
 
 
-def _window(officer, today) -> FundingWindow:
+def _programmes(officer) -> list:
+    """The programmes the demo runs (IOM's, then the replication with its own officer), or, when
+    the communities demo has not run (tests), the first programme the officer works in."""
+    found = []
+    iom = Programme.objects.filter(code=IOM_PROGRAMME["code"]).first()
+    replication = Programme.objects.filter(code=REPLICATION_PROGRAMME["code"]).first()
+    replication_officer = get_user_model().objects.filter(username=REPLICATION_OFFICER).first()
+    if iom is not None:
+        found.append((iom, officer, _window))
+    if replication is not None and replication_officer is not None:
+        found.append((replication, replication_officer, _replication_window))
+    if not found:
+        assignment = officer.programme_assignments.select_related("programme").first()
+        if assignment is not None:
+            found.append((assignment.programme, officer, _window))
+    return found
+
+
+def _replication_window(officer, today, programme) -> FundingWindow:
+    """The replication's window. Its rule is 2:1 shared by two co-funders (SDC and the district
+    hukumat); until windows have co-funders it is seeded as a single 2:1 ratio."""
+    window = FundingWindow.objects.filter(code=REPLICATION_WINDOW_CODE).first()
+    if window is None:
+        window = services.funding_window_create(
+            user=officer, programme=programme, name="Replication matching window 2025–2028",
+            code=REPLICATION_WINDOW_CODE, match_ratio=Decimal("2"), cap_per_project_eur=Decimal("20000"),
+            total_budget_eur=Decimal("300000"),
+            eligible_categories=[c for c in Category.values if c != Category.OTHER], min_beneficiary_households=20,
+            opens_on=date(2025, 7, 1), closes_on=max(date(2028, 6, 30), today + timedelta(days=365)))
+    return window
+
+
+def _window(officer, today, programme) -> FundingWindow:
     window = FundingWindow.objects.filter(code=WINDOW_CODE).first()
     if window is None:
         window = services.funding_window_create(
-            user=officer, programme="IOM — Harnessing remittances for development (EU)",
+            user=officer, programme=programme,
             name="EU matching window 2025–2027", code=WINDOW_CODE, match_ratio=Decimal("1"),
             cap_per_project_eur=Decimal("15000"), total_budget_eur=Decimal("600000"),
             eligible_categories=[c for c in Category.values if c != Category.OTHER], min_beneficiary_households=20,

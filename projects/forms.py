@@ -9,7 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from associations.models import Association
-from communities.models import Village
+from communities.models import Programme, Village
+from communities.selectors import programmes_decided_by
 from households.models import Household
 from mha_portal.idempotency import IdempotentFormMixin
 from mha_portal.money import normalise_decimal_text
@@ -112,7 +113,7 @@ class ReleaseForm(IdempotentFormMixin, forms.Form):
 
 
 class WindowForm(forms.Form):
-    programme = forms.CharField(label=_("Programme"), max_length=160)
+    programme = forms.ModelChoiceField(label=_("Programme"), queryset=Programme.objects.none())
     name = forms.CharField(label=_("Name"), max_length=160)
     code = forms.SlugField(label=_("Code"), max_length=40)
     match_ratio = AmountField(label=_("Match ratio"), help_text=_("EUR of EU money per EUR contributed: 1 for 1:1."))
@@ -124,6 +125,10 @@ class WindowForm(forms.Form):
                                                     max_value=MAX_COUNT)
     opens_on = forms.DateField(label=_("Opens on"), widget=DATE)
     closes_on = forms.DateField(label=_("Closes on"), widget=DATE)
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].queryset = programmes_decided_by(user)
 
 
 class EnterpriseForm(forms.Form):

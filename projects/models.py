@@ -24,7 +24,7 @@ from simple_history.models import HistoricalRecords
 from associations.models import Association
 from communities.models import Jamoat, Village
 from households.models import Household
-from mha_portal.scoping import ScopedQuerySet, ScopeRule, scope_for
+from mha_portal.scoping import ScopedQuerySet, ScopeRule
 
 ZERO = Decimal("0")
 BUDGET_CURRENCIES = [("TJS", "TJS"), ("EUR", "EUR")]
@@ -41,23 +41,11 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class ProgrammeWideQuerySet(ScopedQuerySet):
-    """Funding windows belong to the whole programme: every assigned user reads them (staff need
-    the rules to propose), only officers and administrators change them."""
-
-    def _scoped(self, user, *, writing: bool):
-        scope = scope_for(user)
-        if scope.is_admin or scope.is_officer:
-            return self
-        if writing or scope.is_empty:
-            return self.none()
-        return self
-
-
 class FundingWindow(models.Model):
     """The EU matching rule of one programme call: ratio, cap per project and total budget."""
 
-    programme = models.CharField(_("programme"), max_length=160)
+    programme = models.ForeignKey("communities.Programme", on_delete=models.PROTECT, related_name="funding_windows",
+                                  verbose_name=_("programme"))
     name = models.CharField(_("name"), max_length=160)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     match_ratio = models.DecimalField(
@@ -73,8 +61,11 @@ class FundingWindow(models.Model):
     opens_on = models.DateField(_("opens on"))
     closes_on = models.DateField(_("closes on"))
     history = HistoricalRecords()
-    objects = models.Manager.from_queryset(ProgrammeWideQuerySet)()
-    scope_rule = ScopeRule(officer_write=True)
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    # A window belongs to its programme: its officers change it; staff and treasurers of the
+    # jamoats enrolled in it read it (they need the rules to propose); the coordinator reads it.
+    scope_rule = ScopeRule(programme="programme_id", staff_write=False, officer_write=True, members_read=True,
+                           coordinator_read=True)
 
     class Meta:
         ordering = ["-opens_on", "name"]
@@ -169,7 +160,8 @@ class Project(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     history = HistoricalRecords()
     objects = models.Manager.from_queryset(ScopedQuerySet)()
-    scope_rule = ScopeRule(jamoat="jamoat_id", association="association_id", officer_write=True)
+    scope_rule = ScopeRule(jamoat="jamoat_id", association="association_id", programme="window__programme_id",
+                           officer_write=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -226,7 +218,8 @@ class ProjectEvent(models.Model):
     reason = models.TextField(_("reason"), blank=True)
     match_eur = models.DecimalField(_("EU match (EUR)"), max_digits=14, decimal_places=2, null=True, blank=True)
     objects = models.Manager.from_queryset(ScopedQuerySet)()
-    scope_rule = ScopeRule(jamoat="project__jamoat_id", association="project__association_id")
+    scope_rule = ScopeRule(jamoat="project__jamoat_id", association="project__association_id",
+                           programme="project__window__programme_id")
 
     class Meta:
         ordering = ["at", "id"]
@@ -246,7 +239,8 @@ class Milestone(models.Model):
     progress_percent = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
     history = HistoricalRecords()
     objects = models.Manager.from_queryset(ScopedQuerySet)()
-    scope_rule = ScopeRule(jamoat="project__jamoat_id", association="project__association_id", officer_write=True)
+    scope_rule = ScopeRule(jamoat="project__jamoat_id", association="project__association_id",
+                           programme="project__window__programme_id", officer_write=True)
 
     class Meta:
         ordering = ["planned_date", "id"]
@@ -301,7 +295,8 @@ class Attachment(models.Model):
                                     verbose_name=_("uploaded by"))
     uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     objects = models.Manager.from_queryset(ScopedQuerySet)()
-    scope_rule = ScopeRule(jamoat="project__jamoat_id", association="project__association_id")
+    scope_rule = ScopeRule(jamoat="project__jamoat_id", association="project__association_id",
+                           programme="project__window__programme_id")
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]

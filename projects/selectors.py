@@ -119,10 +119,13 @@ def enterprise_capital_eur(*, enterprise: Enterprise) -> Decimal:
 
 # ---------------------------------------------------------------- indicators (issue 7)
 
-def _projects_for_indicators(user, jamoat_ids: Iterable[int] | None) -> QuerySet[Project]:
+def _projects_for_indicators(user, jamoat_ids: Iterable[int] | None,
+                             programme_id: int | None = None) -> QuerySet[Project]:
     projects = Project.objects.all() if user is None else Project.objects.visible_to(user)
     if jamoat_ids is not None:
         projects = projects.filter(jamoat_id__in=list(jamoat_ids))
+    if programme_id is not None:
+        projects = projects.filter(window__programme_id=programme_id)
     return projects
 
 
@@ -142,10 +145,11 @@ def _in_range(queryset, field: str, since: date | None, until: date | None):
 
 
 def projects_completed_per_jamoat(*, user, since: date | None = None, until: date | None = None,
-                                  jamoat_ids: Iterable[int] | None = None) -> dict[int, int]:
+                                  jamoat_ids: Iterable[int] | None = None,
+                                  programme_id: int | None = None) -> dict[int, int]:
     """Infrastructure projects realised (completed within the range), by jamoat id."""
-    projects = _in_range(_projects_for_indicators(user, jamoat_ids).filter(status=ProjectStatus.COMPLETED),
-                         "completed_on", since, until)
+    completed = _projects_for_indicators(user, jamoat_ids, programme_id).filter(status=ProjectStatus.COMPLETED)
+    projects = _in_range(completed, "completed_on", since, until)
     return dict(projects.values_list("jamoat_id").annotate(n=Count("id")).order_by())
 
 
@@ -171,19 +175,19 @@ class MatchTotals:
 
 
 def eu_match_totals(*, user, since: date | None = None, until: date | None = None,
-                    jamoat_ids: Iterable[int] | None = None) -> MatchTotals:
+                    jamoat_ids: Iterable[int] | None = None, programme_id: int | None = None) -> MatchTotals:
     """EU match committed (by approvals decided in the range) and released (posted to the ledger)."""
-    projects = _in_range(_projects_for_indicators(user, jamoat_ids).filter(eu_match_eur__gt=0), "decided_on",
-                         since, until)
+    matched = _projects_for_indicators(user, jamoat_ids, programme_id).filter(eu_match_eur__gt=0)
+    projects = _in_range(matched, "decided_on", since, until)
     committed = (projects.aggregate(total=Sum("eu_match_eur"))["total"] or ZERO).quantize(Decimal("0.01"))
     released = ledger.match_released_eur_total(projects.exclude(fund__isnull=True).values("fund_id"))
     return MatchTotals(committed_eur=committed, released_eur=released)
 
 
 def projects_by_status(*, user, since: date | None = None, until: date | None = None,
-                       jamoat_ids: Iterable[int] | None = None) -> dict[str, int]:
+                       jamoat_ids: Iterable[int] | None = None, programme_id: int | None = None) -> dict[str, int]:
     """Number of projects in each status (proposed within the range); every status present."""
-    projects = _projects_for_indicators(user, jamoat_ids)
+    projects = _projects_for_indicators(user, jamoat_ids, programme_id)
     if since:
         projects = projects.filter(created_at__date__gte=since)
     if until:

@@ -19,7 +19,7 @@ from djmoney.money import Money
 from associations.models import Association
 from communities.models import Village
 from households.models import Household
-from mha_portal.scoping import can_write_in_jamoat, scope_for
+from mha_portal.scoping import can_decide_in_programme, can_write_in_jamoat, scope_for
 from projects import ledger
 from projects.matching import eu_match
 from projects.models import (
@@ -86,9 +86,15 @@ def _check_window(window: FundingWindow) -> None:
         raise ValidationError(errors)
 
 
+def _require_programme_officer(user, programme) -> None:
+    if programme is None or not can_decide_in_programme(user, programme.pk):
+        raise PermissionDenied(_("Only an officer of the window's programme may do this."))
+
+
 @transaction.atomic
 def funding_window_create(*, user, **fields) -> FundingWindow:
     _require_officer(user)
+    _require_programme_officer(user, fields.get("programme"))
     window = FundingWindow(**{name: fields[name] for name in WINDOW_FIELDS if name in fields})
     _check_window(window)
     window.full_clean()
@@ -101,6 +107,8 @@ def funding_window_update(*, user, window: FundingWindow, **fields) -> FundingWi
     _require_officer(user)
     # Lock so that an approval cannot commit against a budget that is being lowered.
     window = FundingWindow.objects.select_for_update().get(pk=window.pk)
+    _require_programme_officer(user, window.programme)
+    _require_programme_officer(user, fields.get("programme", window.programme))
     for name in WINDOW_FIELDS:
         if name in fields:
             setattr(window, name, fields[name])
@@ -162,6 +170,8 @@ def project_propose(*, user, data: ProjectInput) -> Project:
     today = timezone.localdate()
     if not data.window.is_open_on(today):
         raise ValidationError({"window": _("This funding window is not open for proposals today.")})
+    if not data.window.programme.enrolments.filter(jamoat_id=jamoat_id).exists():
+        raise ValidationError({"window": _("This funding window's programme does not work in this jamoat.")})
     currency = str(data.budget.currency)
     project = Project(
         jamoat_id=jamoat_id, association=data.association, window=data.window, village=data.village,

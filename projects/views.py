@@ -291,7 +291,7 @@ def _window_form(request, window=None):
     initial = {}
     if window is not None:
         initial = {name: getattr(window, name) for name in services.WINDOW_FIELDS}
-    form = forms.WindowForm(request.POST or None, initial=initial)
+    form = forms.WindowForm(request.POST or None, initial=initial, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             if window is None:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from reports.models import Indicator, Programme, ReportJob, Target, TargetRevision
+from reports.models import Indicator, ReportJob, Target, TargetRevision
 
 
 class TargetInline(admin.TabularInline):
@@ -11,11 +11,6 @@ class TargetInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         return False  # targets change on the indicator page, which keeps the reason
-
-
-@admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "start_date", "end_date"]
 
 
 @admin.register(Indicator)

@@ -126,10 +126,9 @@ def _row_data(row) -> dict:
     }
 
 
-def parse_period(params) -> tuple[date, date, list[int] | None]:
+def parse_period(params, programme) -> tuple[date, date, list[int] | None]:
     """Period and jamoat from query parameters; defaults to the programme to date."""
     errors = {}
-    programme = current_programme()
     try:
         start = date.fromisoformat(params["start"]) if params.get("start") else programme.start_date
     except ValueError:
@@ -157,10 +156,10 @@ class IndicatorProgressViewSet(viewsets.ViewSet):
     @extend_schema(parameters=[OpenApiParameter("start", str), OpenApiParameter("end", str),
                                OpenApiParameter("jamoat", int)], responses=ProgressRowSerializer(many=True))
     def list(self, request):
-        programme = current_programme()
+        programme = current_programme(request.user)
         if programme is None or scope_for(request.user).is_empty:
             return Response([])
-        start, end, jamoat_ids = parse_period(request.query_params)
+        start, end, jamoat_ids = parse_period(request.query_params, programme)
         progress = programme_progress(user=request.user, programme=programme, start=start, end=end,
                                       jamoat_ids=jamoat_ids)
         if jamoat_ids and not progress.jamoats:

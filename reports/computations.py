@@ -30,11 +30,15 @@ class Window:
     """Records dated on or before `end`, and on or after `start` when it is given.
 
     `start=None` means "to date" (cumulative). `jamoat_ids=None` means every jamoat.
+    `programme_id`: count under that programme only: records of its jamoats (pass them as
+    `jamoat_ids`) that belong to it or to no programme, never another programme's sessions or
+    projects. None: nationally (each household once, whatever programme trained it).
     """
 
     end: date
     start: date | None = None
     jamoat_ids: frozenset[int] | None = None
+    programme_id: int | None = None
 
 
 @dataclass
@@ -105,7 +109,7 @@ def _completed_households(window: Window, category: str) -> Actual:
     """Distinct households with a member who completed a module of the category; by sex, the
     distinct people who completed one (a household may have a woman and a man trained)."""
     done = training.completions(jamoat_ids=window.jamoat_ids, categories=[category], start=window.start,
-                                end=window.end)
+                                end=window.end, programme_id=window.programme_id)
     per_jamoat: dict[int, set[int]] = {}
     for completion in done:
         per_jamoat.setdefault(completion.jamoat_id, set()).add(completion.household_id)
@@ -132,7 +136,8 @@ def training_modules_published(window: Window) -> Actual:
 
 def communities_trained_labour_migration(window: Window) -> Actual:
     ids = training.communities_trained_on_labour_migration(start=window.start, end=window.end,
-                                                           jamoat_ids=window.jamoat_ids)
+                                                           jamoat_ids=window.jamoat_ids,
+                                                           programme_id=window.programme_id)
     return Actual(by_jamoat={jamoat_id: Decimal(1) for jamoat_id in ids})
 
 
@@ -166,7 +171,7 @@ def cooperatives_set_up(window: Window) -> Actual:
 
 def infrastructure_projects_matched(window: Window) -> Actual:
     counts = projects.projects_completed_per_jamoat(user=None, since=window.start, until=window.end,
-                                                    jamoat_ids=window.jamoat_ids)
+                                                    jamoat_ids=window.jamoat_ids, programme_id=window.programme_id)
     return Actual(by_jamoat={jamoat_id: Decimal(n) for jamoat_id, n in counts.items()})
 
 

@@ -1,18 +1,14 @@
 """Demo logframe: the programme and its indicators from DOMAIN.md, with their targets.
 Found by natural key (programme code, indicator code); running twice changes nothing."""
 
-from datetime import date
 from decimal import Decimal
 
-from reports.models import Indicator, Programme, Target
+from communities.demo import IOM_PROGRAMME, REPLICATION_PROGRAMME
+from communities.models import Programme
+from reports.models import Indicator, Target
 
-PROGRAMME = {
-    "code": "harnessing-remittances",
-    "name": "Harnessing Remittances for Development and Promoting Legal Migration in Tajikistan's Rural Areas",
-    "donor": "European Union · IOM",
-    "start_date": date(2025, 1, 1),
-    "end_date": date(2027, 12, 31),
-}
+# The programmes themselves (with their jamoats) are seeded by communities.demo.
+PROGRAMME = IOM_PROGRAMME
 
 # code, English, Tajik, Russian, unit, per community, target low, target high, computation
 LOGFRAME = [
@@ -58,9 +54,24 @@ LOGFRAME = [
 ]
 
 
+# The replication's smaller logframe (codes of LOGFRAME rows) and its own targets for 6 jamoats.
+REPLICATION_TARGETS = {
+    "households-financial-education": (500, None),
+    "mhas": (6, None),
+    "infrastructure-projects": (3, 4),
+    "remittances-for-enterprises": (40000, None),
+}
+
+
 def seed(*, rng, password: str, stdout) -> None:
-    programme, _ = Programme.objects.get_or_create(code=PROGRAMME["code"], defaults=PROGRAMME)
-    for position, (code, name, name_tg, name_ru, unit, per_community, low, high, computation) in enumerate(LOGFRAME):
+    _seed_logframe(PROGRAMME, LOGFRAME)
+    rows = [(*row[:6], *REPLICATION_TARGETS[row[0]], row[8]) for row in LOGFRAME if row[0] in REPLICATION_TARGETS]
+    _seed_logframe(REPLICATION_PROGRAMME, rows)
+
+
+def _seed_logframe(fields: dict, logframe: list) -> None:
+    programme, _ = Programme.objects.get_or_create(code=fields["code"], defaults=fields)
+    for position, (code, name, name_tg, name_ru, unit, per_community, low, high, computation) in enumerate(logframe):
         indicator, _ = Indicator.objects.get_or_create(programme=programme, code=code, defaults={
             "position": position, "name": name, "name_tg": name_tg, "name_ru": name_ru, "unit": unit,
             "per_community": per_community, "computation": computation})

@@ -91,8 +91,9 @@ class Report:
         start, end = date.fromisoformat(params["start"]), date.fromisoformat(params["end"])
         association = self.association(params)
         jamoat_ids = self.jamoat_ids(params)
-        scope_ids = None if jamoat_ids is None else frozenset(jamoat_ids)
         progress = programme_progress(user=None, programme=programme, start=start, end=end, jamoat_ids=jamoat_ids)
+        # Always the programme's jamoats (narrowed to the report's jamoat): never another programme's.
+        scope_ids = progress.scope_ids
         research = training.survey_aggregates(user=None)
         if scope_ids is None:
             research_groups = research["regions"]
@@ -103,9 +104,10 @@ class Report:
             title=self.title(), programme=programme, start=start, end=end,
             generated_at=timezone.localtime(), generated_by=params.get("generated_by") or _("Scheduled report"),
             progress=progress,
-            money=money_panel(start=start, end=end, jamoat_ids=scope_ids),
-            projects=list(projects_annex(jamoat_ids=scope_ids)),
-            outreach=training.counselling_and_campaign_counts(start=start, end=end, jamoat_ids=scope_ids),
+            money=money_panel(start=start, end=end, jamoat_ids=scope_ids, programme_id=programme.pk),
+            projects=list(projects_annex(jamoat_ids=scope_ids, programme_id=programme.pk)),
+            outreach=training.counselling_and_campaign_counts(start=start, end=end, jamoat_ids=scope_ids,
+                                                              programme_id=programme.pk),
             research=research_groups,
             integrity=ledger_integrity(jamoat_ids=scope_ids),
             association=association,

@@ -12,29 +12,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from associations.models import Association
-from communities.models import Jamoat
+from communities.models import Jamoat, Programme  # noqa: F401 (Programme lives in communities)
 from mha_portal.scoping import ScopedManager, ScopeRule
-
-
-class Programme(models.Model):
-    """The funded programme whose logframe the indicators measure (one in the demo)."""
-
-    code = models.SlugField(_("code"), max_length=40, unique=True)
-    name = models.CharField(_("name"), max_length=200)
-    donor = models.CharField(_("donor"), max_length=120, blank=True)
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
-
-    class Meta:
-        ordering = ["-start_date"]
-        verbose_name = _("programme")
-        verbose_name_plural = _("programmes")
-        constraints = [
-            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="programme_end_after_start"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Indicator(models.Model):
@@ -64,6 +43,12 @@ class Indicator(models.Model):
                                  default=Direction.INCREASE)
     computation = models.CharField(_("computed by"), max_length=60,
                                    help_text=_("Name of the selector that computes the actual from the records."))
+
+    objects = ScopedManager()
+    # A programme's logframe: its officers, the staff of its jamoats and the coordinator read it.
+    scope_rule = ScopeRule(programme="programme_id", jamoat="programme__enrolments__jamoat_id",
+                           association="programme__enrolments__jamoat__associations__id", distinct=True,
+                           staff_write=False, officer_write=True, coordinator_read=True)
 
     class Meta:
         ordering = ["programme", "position", "code"]
@@ -179,6 +164,9 @@ class ReportJob(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
     # Scheduled reports carry a key ("monthly:programme:2026-10") so beat never makes two.
+    # The programme of a programme-wide report: only that programme's officers see it.
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("programme"))
     dedupe_key = models.CharField(max_length=80, null=True, blank=True, unique=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
@@ -186,8 +174,9 @@ class ReportJob(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
 
     objects = ScopedManager()
-    # Programme-wide reports have no jamoat: only officers and administrators see them.
-    scope_rule = ScopeRule(jamoat="jamoat_id", association="association_id", staff_write=False)
+    # Programme-wide reports have no jamoat: only their programme's officers (and administrators) see them.
+    scope_rule = ScopeRule(jamoat="jamoat_id", association="association_id", programme="programme_id",
+                           staff_write=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

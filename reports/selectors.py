@@ -105,8 +105,9 @@ class ProgrammeProgress:
 
     @property
     def scope_ids(self) -> frozenset[int] | None:
-        """The jamoats to narrow other figures to; None for the whole programme."""
-        return None if self.whole_programme else frozenset(j.pk for j in self.jamoats)
+        """The jamoats to narrow other figures to: the programme's jamoats in the user's scope
+        (a programme's figures never include jamoats outside it)."""
+        return frozenset(j.pk for j in self.jamoats)
 
     @property
     def missing_sources(self) -> list[IndicatorRow]:
@@ -172,8 +173,10 @@ def visible_jamoats(user, jamoat_ids: list[int] | None = None) -> QuerySet[Jamoa
     return jamoats.order_by("district__region__name", "name")
 
 
-def current_programme() -> Programme | None:
-    return Programme.objects.order_by("-start_date").first()
+def current_programme(user=None) -> Programme | None:
+    """The user's programme (their latest, when they have several); the latest for the system."""
+    programmes = Programme.objects.all() if user is None else Programme.objects.visible_to(user)
+    return programmes.order_by("-start_date", "pk").first()
 
 
 def _jamoat_target(indicator: Indicator, jamoat_id: int, targets: dict) -> TargetValue | None:
@@ -209,18 +212,21 @@ def programme_progress(*, user, programme: Programme, start: date, end: date,
                        jamoat_ids: list[int] | None = None) -> ProgrammeProgress:
     """Every indicator's target, actual (to date and in the period), percent and status, for
     the jamoats this user may see (narrowed to `jamoat_ids` when given)."""
-    jamoats = list(visible_jamoats(user, jamoat_ids))
-    whole = jamoat_ids is None and (user is None or scope_for(user).reads_all)
+    enrolled = programme.enrolments.values("jamoat_id")
+    jamoats = list(visible_jamoats(user, jamoat_ids).filter(pk__in=enrolled))
+    scope = None if user is None else scope_for(user)
+    whole = jamoat_ids is None and (scope is None or scope.is_admin or programme.pk in scope.programme_ids)
     ids = frozenset(j.pk for j in jamoats)
-    window_ids = None if whole else ids
+    window_ids = ids
     indicators = programme.indicators.prefetch_related(
         Prefetch("targets", queryset=Target.objects.order_by("jamoat_id"))
     )
     rows = []
     for indicator in indicators:
         targets = {t.jamoat_id: TargetValue(t.low, t.high) for t in indicator.targets.all()}
-        to_date = compute(indicator.computation, Window(end=end, jamoat_ids=window_ids))
-        in_period = compute(indicator.computation, Window(start=start, end=end, jamoat_ids=window_ids))
+        to_date = compute(indicator.computation, Window(end=end, jamoat_ids=window_ids, programme_id=programme.pk))
+        in_period = compute(indicator.computation, Window(start=start, end=end, jamoat_ids=window_ids,
+                                                          programme_id=programme.pk))
         target = _scope_target(indicator, jamoats, targets, whole)
         if to_date is None:
             rows.append(IndicatorRow(indicator, _progress(indicator, programme, end, None, None, target), False))
@@ -288,18 +294,23 @@ class Money:
     projects_by_status: list[tuple[str, str, int]]
 
 
-def money_panel(*, start: date, end: date, jamoat_ids: frozenset[int] | None) -> Money:
+def money_panel(*, start: date, end: date, jamoat_ids: frozenset[int] | None,
+                programme_id: int | None = None) -> Money:
     """Five queries whatever the data size."""
-    match = projects.eu_match_totals(user=None, since=start, until=end, jamoat_ids=jamoat_ids)
+    match = projects.eu_match_totals(user=None, since=start, until=end, jamoat_ids=jamoat_ids,
+                                     programme_id=programme_id)
     labels = dict(ProjectStatus.choices)
-    by_status = projects.projects_by_status(user=None, since=None, until=end, jamoat_ids=jamoat_ids)
+    by_status = projects.projects_by_status(user=None, since=None, until=end, jamoat_ids=jamoat_ids,
+                                            programme_id=programme_id)
     return Money(finance=finance_summary(start=start, end=end, jamoat_ids=jamoat_ids),
                  match_committed_eur=match.committed_eur, match_released_eur=match.released_eur,
                  projects_by_status=[(code, str(labels[code]), n) for code, n in by_status.items()])
 
 
-def projects_annex(*, jamoat_ids: frozenset[int] | None) -> QuerySet[Project]:
+def projects_annex(*, jamoat_ids: frozenset[int] | None, programme_id: int | None = None) -> QuerySet[Project]:
     annex = Project.objects.select_related("jamoat").order_by("jamoat__name", "title")
+    if programme_id is not None:
+        annex = annex.filter(window__programme_id=programme_id)
     if jamoat_ids is not None:
         annex = annex.filter(jamoat_id__in=jamoat_ids)
     return annex

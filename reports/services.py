@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from associations.models import Association
 from communities.models import Jamoat
-from mha_portal.scoping import scope_for
+from mha_portal.scoping import can_decide_in_programme, scope_for
 from reports.kinds import REPORTS
 from reports.models import Indicator, Programme, ReportJob, Target, TargetRevision
 
@@ -33,21 +33,22 @@ def lease_seconds() -> int:
 
 # --- Targets -----------------------------------------------------------------------------------
 
-def _can_edit_targets(user) -> bool:
-    scope = scope_for(user)
-    return scope.is_admin or scope.is_officer
+def _can_edit_targets(user, indicator: Indicator) -> bool:
+    return can_decide_in_programme(user, indicator.programme_id)
 
 
 @transaction.atomic
 def target_set(*, indicator: Indicator, jamoat: Jamoat | None, low: Decimal, high: Decimal | None,
                reason: str, user) -> Target:
     """Create or change a target; the change is kept with who made it and why."""
-    if not _can_edit_targets(user):
+    if not _can_edit_targets(user, indicator):
         raise PermissionDenied
     reason = (reason or "").strip()
     errors = {}
     if not reason:
         errors["reason"] = _("Give the reason for this target change.")
+    if jamoat is not None and not indicator.programme.enrolments.filter(jamoat=jamoat).exists():
+        errors["jamoat"] = _("This jamoat is not enrolled in the indicator's programme.")
     if low is None or low < 0:
         errors["low"] = _("The target cannot be negative.")
     elif high is not None and high < low:
@@ -106,6 +107,18 @@ def _validate_scope(user, report, data: dict, errors: dict) -> tuple[Jamoat | No
     return association.jamoat, association
 
 
+def _programme_for(user, data: dict, jamoat: Jamoat | None) -> Programme | None:
+    """The programme asked for (one the user works in), else the user's latest; a jamoat's
+    report is under a programme that jamoat is enrolled in."""
+    programmes = Programme.objects.visible_to(user).order_by("-start_date", "pk")
+    if jamoat is not None:
+        programmes = programmes.filter(enrolments__jamoat=jamoat)
+    wanted = _int_or_none(data.get("programme"))
+    if wanted is not None:
+        return programmes.filter(pk=wanted).first()
+    return programmes.first()
+
+
 @transaction.atomic
 def report_job_request(*, user, data: dict) -> ReportJob:
     """Validate a request (kind, period, scope, language), create the job, and enqueue its
@@ -123,7 +136,7 @@ def report_job_request(*, user, data: dict) -> ReportJob:
     if language not in REPORT_LANGUAGES:
         errors["language"] = _("Choose English, Russian or Tajik.")
     jamoat, association = _validate_scope(user, report, data, errors)
-    programme = Programme.objects.order_by("-start_date").first()
+    programme = _programme_for(user, data, jamoat)
     if programme is None:
         errors["kind"] = _("No programme is set up yet.")
     if errors:
@@ -135,6 +148,7 @@ def report_job_request(*, user, data: dict) -> ReportJob:
     if association is not None:
         params["association"] = association.pk
     job = ReportJob.objects.create(kind=report.identifier, params=params, jamoat=jamoat, association=association,
+                                   programme=programme if report.scope == "programme" else None,
                                    requested_by=user)
     _enqueue_after_commit(job.pk)
     return job
@@ -156,7 +170,7 @@ def report_job_schedule_monthly(*, today: date) -> ReportJob | None:
     start = end.replace(day=1)
     key = f"monthly:programme:{start:%Y-%m}"
     job, created = ReportJob.objects.get_or_create(dedupe_key=key, defaults={
-        "kind": "programme_progress",
+        "kind": "programme_progress", "programme": programme,
         "params": {"programme": programme.pk, "start": start.isoformat(), "end": end.isoformat(),
                    "language": "en", "generated_by": ""},
     })

@@ -12,4 +12,5 @@ urlpatterns = [
     path("jobs/<int:pk>/annex/", views.job_annex, name="job-annex"),
     path("jobs/<int:pk>/retry/", views.job_retry, name="job-retry"),
     path("indicators/<int:pk>/", views.indicator_detail, name="indicator-detail"),
+    path("national/", views.national, name="national"),
 ]

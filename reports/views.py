@@ -8,18 +8,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from communities.models import Programme
 from mha_portal.forms import show_service_error
-from mha_portal.scoping import get_visible_or_404, scope_for
+from mha_portal.scoping import can_decide_in_programme, get_visible_or_404, scope_for
 from reports import services
 from reports.charts import region_charts, status_by_jamoat_chart
 from reports.forms import PeriodForm, ReportRequestForm, TargetForm, last_quarter
 from reports.kinds import REPORTS
 from reports.models import Indicator, ReportJob, TargetRevision
+from reports.national import national_figures
 from reports.selectors import STATUS_RULE, current_programme, money_panel, programme_progress, report_jobs_for
 
 
@@ -34,12 +36,22 @@ def _request_form(user, data=None) -> ReportRequestForm:
                              initial={"start": start, "end": end, "language": "en"})
 
 
+def _chosen_programme(request):
+    """The programme asked for (?programme=id, one the user works in: else 404), or their latest."""
+    wanted = request.GET.get("programme", "")
+    if wanted.isdigit():
+        return get_visible_or_404(Programme, request.user, pk=int(wanted))
+    return current_programme(request.user)
+
+
 @login_required
 def dashboard(request):
-    programme = current_programme()
+    programme = _chosen_programme(request)
     scope = scope_for(request.user)
     if programme is None or scope.is_empty:
-        return render(request, "reports/dashboard.html", {"programme": programme, "empty": True})
+        # A user outside every programme is told they have no community, not that none exists.
+        return render(request, "reports/dashboard.html",
+                      {"programme": programme or Programme.objects.exists(), "empty": True})
     period = PeriodForm(request.GET or None, user=request.user)
     start, end, jamoat_ids = programme.start_date, timezone.localdate(), None
     if period.is_valid():
@@ -53,7 +65,7 @@ def dashboard(request):
         "programme": programme, "progress": progress, "period": period, "status_rule": STATUS_RULE,
         "status_chart": status_by_jamoat_chart(progress, _("Indicators by status and jamoat")),
         "region_charts": region_charts(progress) if progress.whole_programme else [],
-        "money": money_panel(start=start, end=end, jamoat_ids=progress.scope_ids),
+        "money": money_panel(start=start, end=end, jamoat_ids=progress.scope_ids, programme_id=programme.pk),
         "form": _request_form(request.user), "jobs": report_jobs_for(request.user)[:5],
         "can_edit_targets": scope.reads_all,
     })
@@ -133,9 +145,11 @@ def job_retry(request, pk: int):
 def indicator_detail(request, pk: int):
     if scope_for(request.user).is_empty:
         raise Http404
-    indicator = get_object_or_404(Indicator.objects.select_related("programme"), pk=pk)
-    can_edit = scope_for(request.user).reads_all
+    indicator = get_visible_or_404(Indicator.objects.select_related("programme"), request.user, pk=pk)
+    can_edit = can_decide_in_programme(request.user, indicator.programme_id)
     form = TargetForm(request.POST or None) if can_edit else None
+    if form is not None:
+        form.fields["jamoat"].queryset = indicator.programme.jamoats.order_by("name")
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
@@ -156,3 +170,15 @@ def indicator_detail(request, pk: int):
     return render(request, "reports/indicator_detail.html", {
         "indicator": indicator, "targets": targets, "page": revisions, "form": form, "today": date.today()},
         status=400 if form is not None and form.is_bound and not form.is_valid() else 200)
+
+
+@login_required
+def national(request):
+    """The national coordinator's page: every programme's figures, counts only (404 to others)."""
+    scope = scope_for(request.user)
+    if not (scope.is_coordinator or scope.is_admin):
+        raise Http404
+    first = Programme.objects.order_by("start_date").values_list("start_date", flat=True).first()
+    today = timezone.localdate()
+    figures = national_figures(start=first or today, end=today)
+    return render(request, "reports/national.html", {"figures": figures})

@@ -2,14 +2,26 @@
 tests/<app>/factories.py."""
 
 from dataclasses import dataclass
+from datetime import date
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from associations.models import Association, TreasurerAssignment
-from communities.models import District, Facility, Jamoat, Region, ResourceCentre, StaffAssignment, Village
-from mha_portal.scoping import OFFICER_GROUP
+from communities.models import (
+    District,
+    Enrolment,
+    Facility,
+    Jamoat,
+    Programme,
+    ProgrammeOfficer,
+    Region,
+    ResourceCentre,
+    StaffAssignment,
+    Village,
+)
+from mha_portal.scoping import COORDINATOR_GROUP, OFFICER_GROUP, forget_scope
 
 PASSWORD = "test-pass-4821"
 
@@ -83,6 +95,33 @@ class AssociationFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"MHA {o.jamoat.name}")
 
 
+# The programme every test world runs under. Its code is the reports tests' programme
+# (tests/reports/factories.make_programme), so both name the same row whichever comes first.
+WORLD_PROGRAMME = {"code": "test-programme", "name": "Test programme", "donor": "EU",
+                   "implementing_agency": "IOM", "currency": "EUR",
+                   "start_date": date(2025, 1, 1), "end_date": date(2027, 12, 31)}
+
+
+def world_programme() -> Programme:
+    code = WORLD_PROGRAMME["code"]
+    return Programme.objects.get_or_create(code=code, defaults={k: v for k, v in WORLD_PROGRAMME.items()
+                                                                if k != "code"})[0]
+
+
+def make_programme_with(*, code: str, jamoats=(), name=None, donor="", agency="", currency="EUR",
+                        start=date(2025, 1, 1), end=date(2027, 12, 31)) -> Programme:
+    programme = Programme.objects.create(code=code, name=name or f"Programme {code}", donor=donor,
+                                         implementing_agency=agency, currency=currency, start_date=start,
+                                         end_date=end)
+    enrol(programme, jamoats)
+    return programme
+
+
+def enrol(programme, jamoats, *, on=date(2025, 1, 1)):
+    for jamoat in jamoats:
+        Enrolment.objects.get_or_create(programme=programme, jamoat=jamoat, defaults={"enrolled_on": on})
+
+
 def make_staff(jamoat, username=None):
     user = UserFactory(username=username or f"staff-{jamoat.pk}")
     StaffAssignment.objects.create(user=user, jamoat=jamoat)
@@ -95,9 +134,18 @@ def make_treasurer(association, username=None):
     return user
 
 
-def make_officer(username="officer"):
+def make_officer(username="officer", programme=None):
+    """An officer of `programme` (by default the world's programme, whose jamoats they see)."""
     user = UserFactory(username=username)
     user.groups.add(Group.objects.get_or_create(name=OFFICER_GROUP)[0])
+    ProgrammeOfficer.objects.get_or_create(user=user, programme=programme or world_programme())
+    forget_scope(user)
+    return user
+
+
+def make_coordinator(username="coordinator"):
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get_or_create(name=COORDINATOR_GROUP)[0])
     return user
 
 
@@ -107,7 +155,8 @@ def make_admin(username="admin"):
 
 @dataclass
 class World:
-    """Three jamoats in two regions: staff and a treasurer in A, staff in B, nobody in C."""
+    """Three jamoats in two regions: staff and a treasurer in A, staff in B, nobody in C. All
+    three are enrolled in the world's programme, whose officer is `officer`."""
 
     jamoat_a: Jamoat
     jamoat_b: Jamoat
@@ -124,6 +173,8 @@ class World:
     officer: object
     admin: object
     outsider: object
+    programme: Programme | None = None
+    coordinator: object = None
 
     @property
     def jamoats(self):
@@ -139,6 +190,8 @@ def build_world() -> World:
     for jamoat in (jamoat_a, jamoat_b, jamoat_c):
         FacilityFactory(centre=ResourceCentreFactory(jamoat=jamoat))
     association_a = AssociationFactory(jamoat=jamoat_a)
+    programme = world_programme()
+    enrol(programme, [jamoat_a, jamoat_b, jamoat_c])
     return World(
         jamoat_a=jamoat_a, jamoat_b=jamoat_b, jamoat_c=jamoat_c,
         village_a=VillageFactory(jamoat=jamoat_a, name="Dehqonobod"),
@@ -153,4 +206,6 @@ def build_world() -> World:
         officer=make_officer(),
         admin=make_admin(),
         outsider=UserFactory(username="outsider"),
+        programme=programme,
+        coordinator=make_coordinator(),
     )

@@ -136,9 +136,12 @@ class TrainingSession(models.Model):
     trainer = models.CharField(_("trainer"), max_length=120)
     venue = models.CharField(_("venue"), max_length=160)
     notes = models.TextField(_("notes"), blank=True)
+    programme = models.ForeignKey("communities.Programme", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="training_sessions", verbose_name=_("programme"),
+                                  help_text=_("The programme this is run under; empty: every programme of the jamoat."))
     history = HistoricalRecords()
     objects = ScopedManager()
-    scope_rule = ScopeRule(jamoat="jamoat_id")
+    scope_rule = ScopeRule(jamoat="jamoat_id", programme="programme_id")
 
     class Meta:
         ordering = ["-date", "id"]
@@ -159,7 +162,7 @@ class Attendance(models.Model):
                                verbose_name=_("person"))
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
     objects = ScopedManager()
-    scope_rule = ScopeRule(jamoat="session__jamoat_id")
+    scope_rule = ScopeRule(jamoat="session__jamoat_id", programme="session__programme_id")
 
     class Meta:
         ordering = ["session", "member"]
@@ -197,9 +200,12 @@ class Consultation(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     counsellor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
                                    blank=True, related_name="+", verbose_name=_("counsellor"))
+    programme = models.ForeignKey("communities.Programme", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="consultations", verbose_name=_("programme"),
+                                  help_text=_("The programme this is run under; empty: every programme of the jamoat."))
     history = HistoricalRecords()
     objects = ScopedManager()
-    scope_rule = ScopeRule(jamoat="jamoat_id")
+    scope_rule = ScopeRule(jamoat="jamoat_id", programme="programme_id")
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -234,9 +240,12 @@ class Campaign(models.Model):
     people_reached = models.PositiveIntegerField(_("people reached"))
     materials = models.TextField(_("materials"), blank=True,
                                  help_text=_("Leaflets, posters, videos used or handed out."))
+    programme = models.ForeignKey("communities.Programme", on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="campaigns", verbose_name=_("programme"),
+                                  help_text=_("The programme this is run under; empty: every programme of the jamoat."))
     history = HistoricalRecords()
     objects = ScopedManager()
-    scope_rule = ScopeRule(jamoat="jamoat_id")
+    scope_rule = ScopeRule(jamoat="jamoat_id", programme="programme_id")
 
     class Meta:
         ordering = ["-date", "-id"]

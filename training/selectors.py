@@ -143,13 +143,16 @@ class Completion:
 
 def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categories: Iterable[str] | None = None,
                 module_id: int | None = None, member_id: int | None = None, start: date | None = None,
-                end: date | None = None) -> list[Completion]:
+                end: date | None = None, programme_id: int | None = None) -> list[Completion]:
     """Every (person, module) completed, dated by the session that completed it.
 
     Ranking each person's attendances of a module by date finds the session at which they reached
     `sessions_required`. The jamoat is the household's; the date range applies to completion dates.
     """
     attendances = _visible(Attendance, user)
+    if programme_id is not None:
+        # Under a programme, only its own sessions and sessions of no programme count.
+        attendances = attendances.filter(Q(session__programme_id=programme_id) | Q(session__programme__isnull=True))
     if jamoat_ids is not None:
         attendances = attendances.filter(member__household__village__jamoat_id__in=list(jamoat_ids))
     if categories is not None:
@@ -214,11 +217,14 @@ def training_modules_developed_and_published(*, user=None, start: date | None = 
 
 
 def communities_trained_on_labour_migration(*, user=None, start: date | None = None, end: date | None = None,
-                                            jamoat_ids: Iterable[int] | None = None) -> list[int]:
+                                            jamoat_ids: Iterable[int] | None = None,
+                                            programme_id: int | None = None) -> list[int]:
     """Logframe: communities whose actors and resource centre were trained on labour migration
     (target 15). A jamoat counts once it has held a labour-migration session of a module meant for
     community actors or centre staff. Returns the sorted jamoat ids (len() is the indicator)."""
     sessions = session_list(user=user, category=Category.MIGRATION, start=start, end=end)
+    if programme_id is not None:
+        sessions = sessions.filter(Q(programme_id=programme_id) | Q(programme__isnull=True))
     if jamoat_ids is not None:
         sessions = sessions.filter(jamoat_id__in=list(jamoat_ids))
     rows = sessions.values_list("jamoat_id", "module__audiences").distinct()
@@ -227,11 +233,15 @@ def communities_trained_on_labour_migration(*, user=None, start: date | None = N
 
 
 def counselling_and_campaign_counts(*, user=None, start: date | None = None, end: date | None = None,
-                                    jamoat_ids: Iterable[int] | None = None) -> dict[str, int]:
+                                    jamoat_ids: Iterable[int] | None = None,
+                                    programme_id: int | None = None) -> dict[str, int]:
     """Legal-migration outreach: consultations held, campaigns run and people they reached."""
     window = {**({"date__gte": start} if start else {}), **({"date__lte": end} if end else {})}
     consultations = _visible(Consultation, user).filter(**window)
     campaigns = _visible(Campaign, user).filter(**window)
+    if programme_id is not None:
+        ours = Q(programme_id=programme_id) | Q(programme__isnull=True)
+        consultations, campaigns = consultations.filter(ours), campaigns.filter(ours)
     if jamoat_ids is not None:
         consultations = consultations.filter(jamoat_id__in=list(jamoat_ids))
         campaigns = campaigns.filter(jamoat_id__in=list(jamoat_ids))

@@ -172,6 +172,9 @@ def test_seed_demo_twice_gives_the_same_row_counts(db):
     call_command("seed_demo", "--quiet-logins", "--seed", "7")
     second = {model._meta.label: model.objects.count() for model in apps.get_models()}
     assert first == second
-    assert first["communities.Jamoat"] == 15
-    assert first["communities.ResourceCentre"] == 15
-    assert first["associations.Association"] == 15
+    # IOM's 15 jamoats and the second programme's 5 others (Panjob is in both programmes).
+    assert first["communities.Jamoat"] == 20
+    assert first["communities.ResourceCentre"] == 20
+    assert first["associations.Association"] == 20
+    assert first["communities.Programme"] == 2
+    assert first["communities.Enrolment"] == 15 + 6

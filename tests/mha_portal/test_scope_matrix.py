@@ -14,6 +14,8 @@ EXPECTED = {
     "treasurer_a": {"jamoat_a"},
     "officer": {"jamoat_a", "jamoat_b", "jamoat_c"},
     "admin": {"jamoat_a", "jamoat_b", "jamoat_c"},
+    # The national coordinator reads aggregates only: no jamoat's records (tests/mha_portal/test_programme_scope.py).
+    "coordinator": set(),
     "outsider": set(),
 }
 

@@ -13,6 +13,7 @@ from projects import services
 from projects.models import Category, FundingWindow
 from remittances import services as ledger_services
 from remittances.models import ExchangeRate
+from tests.factories import world_programme
 
 EUR_TJS = Decimal("12.21")
 
@@ -29,7 +30,7 @@ def eur_rate(on=None, rate=EUR_TJS):
 def make_window(code="eu-2026", *, ratio="1", cap="10000", total="100000", categories=None, min_households=10,
                 **extra):
     fields = {
-        "programme": "IOM remittances for development", "name": f"EU matching window {code}", "code": code,
+        "programme": world_programme(), "name": f"EU matching window {code}", "code": code,
         "match_ratio": Decimal(ratio), "cap_per_project_eur": Decimal(cap), "total_budget_eur": Decimal(total),
         "eligible_categories": categories if categories is not None else list(Category.values),
         "min_beneficiary_households": min_households,

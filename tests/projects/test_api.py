@@ -111,7 +111,7 @@ def test_outsider_transition_is_404(world, project, api_for):
 
 
 def test_funding_windows_are_read_by_staff_and_written_by_officers(world, window, api_for):
-    data = {"programme": "IOM", "name": "Second call", "code": "call-2", "match_ratio": "1.00",
+    data = {"programme": world.programme.pk, "name": "Second call", "code": "call-2", "match_ratio": "1.00",
             "cap_per_project_eur": "5000.00", "total_budget_eur": "50000.00", "eligible_categories": ["water"],
             "min_beneficiary_households": 10, "opens_on": "2026-01-01", "closes_on": "2026-12-31"}
     assert api_for(world.staff_a).get("/api/v1/funding-windows/").json()["count"] == 1
@@ -130,7 +130,7 @@ def test_funding_windows_are_read_by_staff_and_written_by_officers(world, window
     ({"closes_on": "2025-01-01"}, "closes_on"),
 ])
 def test_bad_windows_are_400_and_nothing_saved(world, api_for, overrides, field):
-    data = {"programme": "IOM", "name": "Bad call", "code": "bad", "match_ratio": "1.00",
+    data = {"programme": world.programme.pk, "name": "Bad call", "code": "bad", "match_ratio": "1.00",
             "cap_per_project_eur": "5000.00", "total_budget_eur": "50000.00", "eligible_categories": ["water"],
             "min_beneficiary_households": 10, "opens_on": "2026-01-01", "closes_on": "2026-12-31"}
     data.update(overrides)

@@ -138,7 +138,7 @@ def test_window_pages_are_for_officers(world, window, client_for):
 
 def test_officer_edits_a_window_and_a_cap_above_the_budget_is_refused(world, window, client_for):
     client = client_for(world.officer)
-    data = {"programme": window.programme, "name": window.name, "code": window.code, "match_ratio": "1",
+    data = {"programme": window.programme_id, "name": window.name, "code": window.code, "match_ratio": "1",
             "cap_per_project_eur": "200000", "total_budget_eur": "100000", "eligible_categories": ["water"],
             "min_beneficiary_households": 5, "opens_on": window.opens_on.isoformat(),
             "closes_on": window.closes_on.isoformat()}

@@ -101,7 +101,8 @@ def test_staff_of_another_jamoat_gets_404_for_the_report_by_page_and_api(
 def test_failed_job_shows_its_error_and_succeeds_when_retried(world, programme, client_for, in_process_celery,
                                                               django_capture_on_commit_callbacks):
     missing_id = programme.pk + 100
-    job = ReportJob.objects.create(kind="programme_progress", requested_by=world.officer,
+    # The job is filed under the officer's programme (its scope) but asks for a programme not entered yet.
+    job = ReportJob.objects.create(kind="programme_progress", requested_by=world.officer, programme=programme,
                                    params={"programme": missing_id, **QUARTER, "language": "en"})
     build_report.delay(job.pk)
     job.refresh_from_db()
@@ -118,7 +119,8 @@ def test_failed_job_shows_its_error_and_succeeds_when_retried(world, programme, 
 
 
 def test_retry_of_a_job_that_is_not_failed_is_refused(world, programme, api_for):
-    job = ReportJob.objects.create(kind="programme_progress", params={"programme": programme.pk, **QUARTER})
+    job = ReportJob.objects.create(kind="programme_progress", programme=programme,
+                                   params={"programme": programme.pk, **QUARTER})
     response = api_for(world.officer).post(f"/api/v1/reports/{job.pk}/retry/")
     assert response.status_code == 400
     assert "Only a failed report can be retried." in response.json()["non_field_errors"]
@@ -177,7 +179,8 @@ def test_monthly_report_is_scheduled_once_for_last_month(world, programme, djang
 
 
 def test_job_page_polls_with_a_static_script_and_no_inline_code(world, programme, client_for):
-    job = ReportJob.objects.create(kind="programme_progress", params={"programme": programme.pk, **QUARTER})
+    job = ReportJob.objects.create(kind="programme_progress", programme=programme,
+                                   params={"programme": programme.pk, **QUARTER})
     page = client_for(world.officer).get(reverse("reports:job-detail", args=[job.pk]))
     assert page.status_code == 200
     assert '<script src="/static/js/reports.js"></script>' in page.text

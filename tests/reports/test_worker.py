@@ -48,7 +48,7 @@ def programme_table_locked():
     other = psycopg2.connect(dbname=params["NAME"], user=params["USER"], host=params["HOST"] or "127.0.0.1",
                              port=params["PORT"] or 5432, password=params["PASSWORD"] or None)
     with other.cursor() as cursor:
-        cursor.execute("LOCK TABLE reports_programme IN ACCESS EXCLUSIVE MODE")
+        cursor.execute("LOCK TABLE communities_programme IN ACCESS EXCLUSIVE MODE")
     try:
         yield other
     finally:

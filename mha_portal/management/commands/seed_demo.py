@@ -14,7 +14,8 @@ DEMO_PASSWORD = "mha-demo-2026"
 
 
 class Command(BaseCommand):
-    help = "Create the demo programme: 15 jamoats, their people, money and results, and demo logins."
+    help = ("Create the demo: two programmes (IOM's in 15 jamoats, a replication in 5 others and Panjob), "
+            "their people, money and results, and demo logins.")
 
     def add_arguments(self, parser):
         parser.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
@@ -39,8 +40,9 @@ class Command(BaseCommand):
     def print_logins(self):
         from django.contrib.auth import get_user_model
 
-        users = get_user_model().objects.filter(username__in=["admin", "officer", "staff.askalon",
-                                                               "treasurer.askalon", "staff.chubek"])
+        users = get_user_model().objects.filter(username__in=["admin", "officer", "officer.rdp", "coordinator",
+                                                               "staff.askalon", "treasurer.askalon", "staff.chubek",
+                                                               "staff.panjob", "staff.turdiev"])
         self.stdout.write(self.style.SUCCESS(f"\nDemo logins (password for all: {DEMO_PASSWORD}):"))
         for user in users.order_by("username"):
             self.stdout.write(f"  {user.username:<22} {user.get_full_name()}")
