@@ -220,7 +220,7 @@ def test_transfer_page_moves_money_and_refuses_overdraft(world, payer, client_fo
     data = {"source": general.pk, "target": school.pk, "amount": "600", "currency": "TJS",
             "entry_date": timezone.localdate().isoformat(), "note": "Earmark", "idempotency_key": new_key()}
     refused = client.post(url, data)
-    assert refused.status_code == 400 and "Not enough money" in refused.content.decode()
+    assert refused.status_code == 400 and "Not enough" in refused.content.decode()
     client.post(url, {**data, "amount": "450", "idempotency_key": new_key()})
     body = client.get(f"/ledger/mha/{world.association_a.pk}/").content.decode()
     assert "450.00" in body and "50.00" in body
