@@ -94,6 +94,17 @@ def expected_cash(*, association: Association, currency: str, through: date) -> 
     return Decimal(total).quantize(CENT)
 
 
+def expected_cash_by_currency(*, association: Association, through: date) -> dict[str, Decimal]:
+    """Cash that should be in the box in each currency the MHA ever handled in cash (TJS always)."""
+    entries = LedgerEntry.objects.filter(association=association, channel=LedgerEntry.Channel.CASH,
+                                         entry_date__lte=through)
+    rows = entries.order_by().values("amount_currency").annotate(total=Sum(_signed_amount()))
+    expected = {"TJS": ZERO}
+    expected.update({row["amount_currency"]: Decimal(row["total"]).quantize(CENT) for row in rows})
+    order = ["TJS", "RUB", "USD", "EUR"]
+    return dict(sorted(expected.items(), key=lambda item: order.index(item[0]) if item[0] in order else 9))
+
+
 def associations_with_totals(*, user) -> QuerySet[Association]:
     """The MHAs the user may see, with their TJS and EUR totals (officers' overview)."""
     return (Association.objects.visible_to(user).select_related("jamoat")

@@ -142,7 +142,7 @@ def _money(amount, currency: str) -> tuple[Decimal, str]:
     return amount, currency
 
 
-def _check_cash(fund: Fund, currency: str, outflow: Decimal) -> None:
+def _check_cash(fund: Fund, currency: str, outflow: Decimal, field: str = "amount") -> None:
     """Refuse taking `outflow` of `currency` from a fund that does not hold that much of it.
 
     Cash boxes hold banknotes: roubles in the box do not pay dollars. Called under the book's
@@ -151,7 +151,7 @@ def _check_cash(fund: Fund, currency: str, outflow: Decimal) -> None:
     held = fund_cash_in(fund=fund, currency=currency)
     if held - outflow < 0:
         raise ValidationError(
-            {"amount": _("Not enough %(currency)s in “%(fund)s”: it holds %(held)s %(currency)s, this needs "
+            {field: _("Not enough %(currency)s in “%(fund)s”: it holds %(held)s %(currency)s, this needs "
                          "%(need)s %(currency)s. A fund cannot go below zero in any currency.")
              % {"fund": fund.name, "currency": currency, "held": held, "need": outflow}},
             code="insufficient_cash")
@@ -504,7 +504,7 @@ def conversion_request_create(*, user, fund: Fund, sold_amount, sold_currency: s
         _check_date(book, entry_date)
         convert(sold_amount, sold_currency, entry_date)  # both rates must exist: refuse now, not at approval
         convert(bought_amount, bought_currency, entry_date)
-        _check_cash(fund, sold_currency, sold_amount)
+        _check_cash(fund, sold_currency, sold_amount, "sold_amount")
         request = ConversionRequest(
             association=association, fund=fund, sold=Money(sold_amount, sold_currency),
             bought=Money(bought_amount, bought_currency),
@@ -535,7 +535,7 @@ def conversion_request_approve(*, user, request: ConversionRequest) -> Conversio
     _check_fund(request.fund, association)
     _check_date(book, request.entry_date)
     sold, bought = request.sold, request.bought
-    _check_cash(request.fund, str(sold.currency), sold.amount)
+    _check_cash(request.fund, str(sold.currency), sold.amount, "sold_amount")
     out_value = convert(sold.amount, str(sold.currency), request.entry_date)
     in_value = convert(bought.amount, str(bought.currency), request.entry_date)
     note = (_("Exchanged %(sold)s for %(bought)s: 1 %(from)s = %(rate)s %(to)s obtained.")
@@ -603,7 +603,7 @@ def reconciliation_record(*, user, association: Association, currency: str, coun
                "reason": reason, "meeting": meeting}
 
     def create(key: str, fingerprint: str) -> Reconciliation:
-        _lock_book(association)
+        book = _lock_book(association)
         expected = expected_cash(association=association, currency=currency, through=count_date)
         if expected != counted and not reason:
             raise ValidationError({"reason": _("The counted cash differs from the expected %(expected)s %(currency)s:"
@@ -611,12 +611,87 @@ def reconciliation_record(*, user, association: Association, currency: str, coun
                                   code="reason_missing")
         record = Reconciliation(association=association, meeting=meeting, date=count_date, currency=currency,
                                 expected=expected, counted=counted, reason=reason, counted_by=user,
+                                needs_confirmation=_beyond_threshold(book, counted - expected, currency, count_date),
                                 idempotency_key=key, idempotency_fingerprint=fingerprint)
         record.save()
         return record
 
     with transaction.atomic():
         return idempotency.run_idempotent(Reconciliation, key=idempotency_key, content=content, create=create)
+
+
+def _beyond_threshold(book: LedgerBook, difference: Decimal, currency: str, on: date) -> bool:
+    """Is the difference worth more than the MHA's threshold (in TJS at the count date's rate)?
+    Without a rate it cannot be valued, so a second person looks at it."""
+    if difference == 0:
+        return False
+    try:
+        value = convert(abs(difference), currency, on).tjs
+    except ValidationError:
+        return True
+    return value > book.cash_difference_threshold
+
+
+def cash_count_record(*, user, association: Association, count_date: date, counts: dict[str, tuple],
+                      meeting: Meeting | None = None, idempotency_key: str | None) -> list[Reconciliation]:
+    """A count of the cash box in several currencies at once: `counts` maps a currency to
+    (counted, reason). All or nothing: one refused currency records none."""
+    if not counts:
+        raise ValidationError(_("Enter the cash counted in at least one currency."), code="nothing_counted")
+    records, errors = [], {}
+    with transaction.atomic():
+        for currency, (counted, reason) in sorted(counts.items()):
+            key = f"{idempotency_key[:56]}:{currency}" if idempotency_key else None
+            try:
+                records.append(reconciliation_record(
+                    user=user, association=association, currency=currency, counted=counted, count_date=count_date,
+                    reason=reason, meeting=meeting, idempotency_key=key))
+            except idempotency.IdempotencyConflict:
+                raise
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    name = {"counted": f"counted_{currency}", "reason": f"reason_{currency}"}.get(field, field)
+                    errors.setdefault(name, []).extend(messages)
+        if errors:
+            transaction.set_rollback(True)
+            raise ValidationError(errors)
+    return records
+
+
+@transaction.atomic
+def reconciliation_confirm(*, user, reconciliation: Reconciliation) -> Reconciliation:
+    """A second person (not the one who counted) confirms a difference beyond the threshold."""
+    association = reconciliation.association
+    _lock_book(association)
+    record = Reconciliation.objects.select_for_update().get(pk=reconciliation.pk)
+    if not may_approve(user, association):
+        raise PermissionDenied(_("You may not approve postings for this association."))
+    if not record.needs_confirmation or record.confirmed_by_id is not None:
+        raise ValidationError(_("This cash count needs no further confirmation."), code="not_pending")
+    if record.counted_by_id == user.pk:
+        raise ValidationError(_("Another person must confirm a difference you counted (%(difference)s "
+                                "%(currency)s)." ) % {"difference": record.difference, "currency": record.currency},
+                              code="same_person")
+    record.confirmed_by = user
+    record.confirmed_at = timezone.now()
+    record.save(update_fields=["confirmed_by", "confirmed_at"])
+    return record
+
+
+@transaction.atomic
+def cash_threshold_set(*, user, association: Association, threshold) -> LedgerBook:
+    """A programme officer sets the cash difference (in TJS) above which a count needs a second
+    person."""
+    if not scope_for(user).reads_all:
+        raise PermissionDenied(_("Only programme officers set the cash difference threshold."))
+    try:
+        value = parse_amount(threshold, allow_zero=True)
+    except ValidationError as error:
+        raise ValidationError({"threshold": error.messages}) from None
+    book = _lock_book(association)
+    book.cash_difference_threshold = value
+    book.save(update_fields=["cash_difference_threshold"])
+    return book
 
 
 @transaction.atomic

@@ -139,10 +139,10 @@ def test_reconciliation_page_keeps_the_difference_and_its_reason(world, payer, c
     contribute(world.treasurer_a, world.association_a, payer, "300")
     client = client_for(world.treasurer_a)
     url = f"/ledger/mha/{world.association_a.pk}/reconciliation/"
-    data = {"count_date": timezone.localdate().isoformat(), "currency": "TJS", "counted": "295",
+    data = {"count": "1", "count_date": timezone.localdate().isoformat(), "counted_TJS": "295",
             "idempotency_key": new_key()}
     assert "give the reason" in client.post(url, data).content.decode()
-    client.post(url, {**data, "reason": "Torn note", "idempotency_key": new_key()})
+    client.post(url, {**data, "reason_TJS": "Torn note", "idempotency_key": new_key()})
     assert "-5.00" in client.get(url).content.decode()
 
 
