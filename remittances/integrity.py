@@ -87,6 +87,12 @@ def _rows_from_xlsx(path: Path) -> list[list]:
     raise CheckpointFileError(f"no sheet “{CHECKPOINT_SHEET}” with the header {','.join(CHECKPOINT_HEADER)}")
 
 
+def _cell_text(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # a spreadsheet may hand back 364 as 364.0
+    return str(value if value is not None else "").strip()
+
+
 def read_checkpoints(path: Path) -> list[Checkpoint]:
     """Checkpoints from a report's XLSX annex or a CSV of association,sequence,hash (header
     optional). A hash may be shortened to at least 16 hex digits. Refuses a malformed line."""
@@ -97,7 +103,7 @@ def read_checkpoints(path: Path) -> list[Checkpoint]:
         rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"))))
     checkpoints = []
     for number, row in enumerate(rows, start=1):
-        cells = [str(c if c is not None else "").strip() for c in row[:3]]
+        cells = [_cell_text(c) for c in row[:3]]
         if not any(cells) or (number == 1 and [c.lower() for c in cells] == CHECKPOINT_HEADER):
             continue
         if len(cells) < 3:

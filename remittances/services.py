@@ -2,7 +2,10 @@
 so within an MHA postings are serialised: gap-free receipt numbers, balance checks without races,
 and a linear hash chain. Services used by the projects app: `fund_create`, `contribution_post`,
 `posting_request_create` / `disbursement_request`, `posting_request_approve`, `fund_balance`
-(in selectors).
+(in selectors), and the signals of remittances/signals.py (a reversal being approved).
+
+Cash is held per currency: nothing may take any currency of any fund below zero (`_check_cash`
+under the book's lock; on PostgreSQL also the trigger-kept FundCash table and its CHECK).
 """
 
 from __future__ import annotations
