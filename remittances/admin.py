@@ -3,8 +3,10 @@
 from django.contrib import admin
 
 from remittances.models import (
+    ConversionRequest,
     ExchangeRate,
     Fund,
+    FundCash,
     LedgerBook,
     LedgerEntry,
     PeriodClose,
@@ -32,6 +34,19 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "association"]
     search_fields = ["note", "counterparty", "reference"]
     list_select_related = ["association", "fund"]
+
+
+@admin.register(FundCash)
+class FundCashAdmin(ReadOnlyAdmin):
+    list_display = ["fund", "currency", "amount"]
+    list_select_related = ["fund"]
+
+
+@admin.register(ConversionRequest)
+class ConversionRequestAdmin(ReadOnlyAdmin):
+    list_display = ["association", "entry_date", "sold", "bought", "rate_obtained", "status"]
+    list_filter = ["status"]
+    list_select_related = ["association"]
 
 
 @admin.register(LedgerBook)

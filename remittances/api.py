@@ -2,8 +2,9 @@
 through the same services as the pages; reversal and approval as their own actions. Every create
 needs an `Idempotency-Key` header."""
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -15,7 +16,7 @@ from mha_portal.api import ScopedReadOnlyViewSet
 from mha_portal.idempotency import key_from_request
 from mha_portal.scoping import get_visible_or_404
 from remittances import services
-from remittances.models import ExchangeRate, Fund, LedgerEntry, PostingRequest, ReversalRequest
+from remittances.models import ConversionRequest, ExchangeRate, Fund, LedgerEntry, PostingRequest, ReversalRequest
 
 
 def choice_field(choices, **kwargs) -> serializers.ChoiceField:
@@ -110,6 +111,17 @@ class ReverseInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
+def _decision(call) -> Response:
+    """Run an approve or reject action: a request someone already decided is a conflict (409),
+    not bad input; any other refusal is a 400 naming the rule and the amounts."""
+    try:
+        return call()
+    except DjangoValidationError as error:
+        if getattr(error, "code", None) == "not_pending":
+            return Response({"non_field_errors": error.messages}, status=status.HTTP_409_CONFLICT)
+        raise
+
+
 def _get(model, pk, field):
     obj = model._base_manager.filter(pk=pk).first()
     if obj is None:
@@ -181,15 +193,15 @@ class PostingRequestViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         posting = get_visible_or_404(PostingRequest, request.user, pk=pk)
-        entry = services.posting_request_approve(user=request.user, request=posting)
-        return Response(LedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return _decision(lambda: Response(LedgerEntrySerializer(
+            services.posting_request_approve(user=request.user, request=posting)).data,
+            status=status.HTTP_201_CREATED))
 
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         posting = get_visible_or_404(PostingRequest, request.user, pk=pk)
-        posting = services.posting_request_reject(user=request.user, request=posting,
-                                                  note=str(request.data.get("note", ""))[:500])
-        return Response(PostingRequestSerializer(posting).data)
+        return _decision(lambda: Response(PostingRequestSerializer(services.posting_request_reject(
+            user=request.user, request=posting, note=str(request.data.get("note", ""))[:500])).data))
 
 
 class ReversalRequestViewSet(ScopedReadOnlyViewSet):
@@ -200,13 +212,76 @@ class ReversalRequestViewSet(ScopedReadOnlyViewSet):
     @action(detail=True, methods=["post"])
     def approve(self, request, pk=None):
         reversal = get_visible_or_404(ReversalRequest, request.user, pk=pk)
-        entry = services.reversal_approve(user=request.user, request=reversal)
-        return Response(LedgerEntrySerializer(entry).data, status=status.HTTP_201_CREATED)
+        return _decision(lambda: Response(LedgerEntrySerializer(
+            services.reversal_approve(user=request.user, request=reversal)).data, status=status.HTTP_201_CREATED))
 
     @action(detail=True, methods=["post"])
     def reject(self, request, pk=None):
         reversal = get_visible_or_404(ReversalRequest, request.user, pk=pk)
-        return Response(ReversalRequestSerializer(services.reversal_reject(user=request.user, request=reversal)).data)
+        return _decision(lambda: Response(ReversalRequestSerializer(
+            services.reversal_reject(user=request.user, request=reversal)).data))
+
+
+class ConversionRequestSerializer(serializers.ModelSerializer):
+    sold_amount = serializers.DecimalField(source="sold.amount", max_digits=14, decimal_places=2, read_only=True)
+    sold_currency = serializers.CharField(source="sold.currency.code", read_only=True)
+    bought_amount = serializers.DecimalField(source="bought.amount", max_digits=14, decimal_places=2, read_only=True)
+    bought_currency = serializers.CharField(source="bought.currency.code", read_only=True)
+    status = choice_field(ConversionRequest.Status.choices, read_only=True)
+    gain_tjs = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, allow_null=True,
+                                        help_text=_("Gain (+) or loss (−) against the National Bank rate."))
+    gain_eur = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, allow_null=True)
+
+    class Meta:
+        model = ConversionRequest
+        fields = ["id", "association", "fund", "sold_amount", "sold_currency", "bought_amount", "bought_currency",
+                  "rate_obtained", "entry_date", "channel", "counterparty", "note", "status", "requested_by",
+                  "decided_by", "decided_at", "outflow", "inflow", "gain_tjs", "gain_eur"]
+
+
+class ConversionInputSerializer(serializers.Serializer):
+    fund = serializers.IntegerField()
+    sold_amount = serializers.CharField(max_length=40, help_text=_("As typed, e.g. “10 000”."))
+    sold_currency = serializers.CharField(max_length=8)
+    bought_amount = serializers.CharField(max_length=40)
+    bought_currency = serializers.CharField(max_length=8)
+    entry_date = serializers.DateField()
+    counterparty = serializers.CharField(max_length=200)
+    note = serializers.CharField(max_length=300, required=False, default="", allow_blank=True)
+    channel = choice_field(LedgerEntry.Channel.choices, required=False, default=LedgerEntry.Channel.CASH)
+
+
+class ConversionRequestViewSet(ScopedReadOnlyViewSet):
+    """Currency exchanges (maker–checker): create, then another person approves or rejects."""
+
+    queryset = ConversionRequest.objects.select_related("outflow", "inflow").order_by("-requested_at")
+    serializer_class = ConversionRequestSerializer
+    filterset_fields = ["association", "fund", "status"]
+
+    @extend_schema(request=ConversionInputSerializer, responses={201: ConversionRequestSerializer})
+    def create(self, request):
+        data = ConversionInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        data = data.validated_data
+        fund = get_visible_or_404(Fund, request.user, pk=data["fund"])
+        return idempotent_response(lambda: (services.conversion_request_create(
+            user=request.user, fund=fund, sold_amount=data["sold_amount"], sold_currency=data["sold_currency"],
+            bought_amount=data["bought_amount"], bought_currency=data["bought_currency"],
+            entry_date=data["entry_date"], counterparty=data["counterparty"], note=data["note"],
+            channel=data["channel"], idempotency_key=key_from_request(request)), ConversionRequestSerializer))
+
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        conversion = get_visible_or_404(ConversionRequest, request.user, pk=pk)
+        return _decision(lambda: Response(ConversionRequestSerializer(
+            services.conversion_request_approve(user=request.user, request=conversion)).data,
+            status=status.HTTP_201_CREATED))
+
+    @action(detail=True, methods=["post"])
+    def reject(self, request, pk=None):
+        conversion = get_visible_or_404(ConversionRequest, request.user, pk=pk)
+        return _decision(lambda: Response(ConversionRequestSerializer(
+            services.conversion_request_reject(user=request.user, request=conversion)).data))
 
 
 routes = [
@@ -214,4 +289,5 @@ routes = [
     ("ledger-entries", LedgerEntryViewSet, "ledger-entry"),
     ("posting-requests", PostingRequestViewSet, "posting-request"),
     ("reversal-requests", ReversalRequestViewSet, "reversal-request"),
+    ("conversion-requests", ConversionRequestViewSet, "conversion-request"),
 ]

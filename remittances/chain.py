@@ -1,5 +1,11 @@
 """Tamper evidence: each entry's hash covers its content and the previous entry's hash in the
-same MHA's chain, so changing or removing any entry breaks every later link."""
+same MHA's chain, so changing or removing any entry breaks every later link.
+
+Removing the newest entries breaks no link, so the walk ends by comparing the chain's last
+entry with the MHA's LedgerBook row (its sequence, receipt counter and hash), which every
+posting updates under its lock: a missing tail shows there (`tail_states`). And someone with
+database access could recompute every hash and the book too: checkpoints printed in donor
+reports (remittances/integrity.py) catch that."""
 
 from __future__ import annotations
 
@@ -7,7 +13,9 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC
 
-from remittances.models import LedgerEntry
+from django.db.models import Count, Max, Q
+
+from remittances.models import LedgerBook, LedgerEntry
 
 
 def entry_digest(entry: LedgerEntry, previous_hash: str) -> str:
@@ -33,7 +41,12 @@ class ChainState:
 
 
 def verify_chain(association_id: int) -> ChainState:
-    """Walk the MHA's chain in order; report the first broken link (or a gap in the numbering)."""
+    """Walk the MHA's chain in order; report the first broken link (or a gap in the numbering),
+    then compare its end with the book (a missing or extra tail)."""
+    return with_tail_check({association_id: _walk(association_id)})[association_id]
+
+
+def _walk(association_id: int) -> ChainState:
     previous_hash = ""
     count = 0
     rows = (LedgerEntry.objects.filter(association_id=association_id).order_by("sequence")
@@ -48,3 +61,54 @@ def verify_chain(association_id: int) -> ChainState:
             return ChainState(association_id, count, False, entry.sequence, "content does not match its hash")
         previous_hash = entry.hash
     return ChainState(association_id, count, True)
+
+
+def tail_states(association_ids) -> dict[int, ChainState]:
+    """For each MHA whose chain end disagrees with its LedgerBook row, the broken state; MHAs
+    whose end matches are absent. Three queries whatever the number of MHAs."""
+    ids = list(association_ids)
+    books = {b.association_id: b for b in LedgerBook.objects.filter(association_id__in=ids)}
+    ends = {row["association_id"]: row for row in LedgerEntry.objects.filter(association_id__in=ids).order_by()
+            .values("association_id").annotate(last=Max("sequence"), receipt=Max("receipt_number"),
+                                                entries=Count("id"))}
+    last_hashes = {}
+    if ends:
+        pairs = Q()
+        for association_id, row in ends.items():
+            pairs |= Q(association_id=association_id, sequence=row["last"])
+        last_hashes = dict(LedgerEntry.objects.filter(pairs).order_by().values_list("association_id", "hash"))
+    states: dict[int, ChainState] = {}
+    for association_id in ids:
+        book, end = books.get(association_id), ends.get(association_id)
+        last = end["last"] if end else 0
+        entries = end["entries"] if end else 0
+        receipt = (end["receipt"] or 0) if end else 0
+        booked = book.last_sequence if book else 0
+        if booked > last:
+            states[association_id] = ChainState(
+                association_id, entries, False, last + 1,
+                f"missing tail: the book records {booked} entries (last hash {book.last_hash[:16]}), "
+                f"the chain ends at entry {last}")
+        elif last > booked:
+            states[association_id] = ChainState(
+                association_id, entries, False, booked + 1,
+                f"entries beyond the book: the book records {booked} entries, the chain runs to {last}")
+        elif book is not None and last and last_hashes.get(association_id) != book.last_hash:
+            states[association_id] = ChainState(
+                association_id, entries, False, last,
+                f"last entry does not match the book: hash {last_hashes.get(association_id, '')[:16]}, "
+                f"the book holds {book.last_hash[:16]}")
+        elif (book.last_receipt if book else 0) != receipt:
+            states[association_id] = ChainState(
+                association_id, entries, False, last,
+                f"receipt counter does not match: the book is at receipt {book.last_receipt if book else 0}, "
+                f"the entries end at receipt {receipt}")
+    return states
+
+
+def with_tail_check(states: dict[int, ChainState]) -> dict[int, ChainState]:
+    """`states` (from any walk of the chains: this module's or the report's SQL) with each intact
+    chain also checked against its book. A chain already broken keeps its first broken link."""
+    intact = [association_id for association_id, state in states.items() if state.intact]
+    tails = tail_states(intact) if intact else {}
+    return {association_id: tails.get(association_id, state) for association_id, state in states.items()}

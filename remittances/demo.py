@@ -1,6 +1,6 @@
 """Demo money: a year of daily NBT-like rates, and for each MHA its members (60–80% of the
 jamoat's households), officers, monthly meetings, monthly contributions mostly in RUB and TJS,
-and a few approved reversals.
+a few approved reversals, and one approved exchange of roubles for somoni.
 
 Runs after households/demo.py. Entries are built in memory with their hash chain and written with
 bulk_create (a year for 15 MHAs in seconds); an MHA that already has entries is left alone, so
@@ -17,7 +17,7 @@ from djmoney.money import Money
 from associations.models import Association, Meeting, Membership, Officer, TreasurerAssignment
 from households.models import Household
 from remittances.chain import entry_digest
-from remittances.models import ExchangeRate, LedgerBook, LedgerEntry, ReversalRequest
+from remittances.models import ConversionRequest, ExchangeRate, LedgerBook, LedgerEntry, ReversalRequest
 from remittances.services import general_fund
 
 CENT = Decimal("0.01")
@@ -146,8 +146,41 @@ def _seed_ledger(rng, association, members, meetings, rates, treasurer, officer,
         ReversalRequest(association=association, entry=r.reverses, reason=r.note, status="approved",
                         requested_by=treasurer, decided_by=officer, decided_at=r.posted_at, reversal=r)
         for r in reversals])
+    sequence, last_hash, exchanged = _seed_exchange(rng, association, fund, chained, reversals, rates, treasurer,
+                                                    officer, today, sequence, last_hash, tz)
     LedgerBook.objects.filter(pk=book.pk).update(last_sequence=sequence, last_receipt=receipt, last_hash=last_hash)
-    return len(chained) + len(reversals)
+    return len(chained) + len(reversals) + exchanged
+
+
+def _seed_exchange(rng, association, fund, chained, reversals, rates, treasurer, officer, today, sequence,
+                   last_hash, tz):
+    """Half the roubles held (at most 20,000) sold for somoni at a money changer, about 3% below
+    the National Bank rate: two linked entries and the approved request, so the exchange loss shows."""
+    held = sum((e.amount.amount for e in chained if str(e.amount.currency) == "RUB"), Decimal(0)) - sum(
+        (r.amount.amount for r in reversals if str(r.amount.currency) == "RUB"), Decimal(0))
+    sold = min(Decimal(20000), (held / 2 / 1000).quantize(Decimal(1), rounding="ROUND_FLOOR") * 1000)
+    if sold <= 0:
+        return sequence, last_hash, 0
+    rub, eur = rates[("RUB", today)], rates[("EUR", today)]
+    bought = (sold * rub * Decimal(str(rng.uniform(0.96, 0.98)))).quantize(Decimal(1), ROUND_HALF_UP)
+    common = {"fund": fund, "kind": "conversion", "entry_date": today, "rate_date": today, "rate_source": "nbt",
+              "eur_rate": eur, "channel": "cash", "counterparty": "Саррофи бозор (money changer)",
+              "note": f"Exchanged {sold} RUB for {bought} TJS", "created_by": treasurer, "approved_by": officer}
+    out_tjs = (sold * rub).quantize(CENT, ROUND_HALF_UP)
+    outflow = LedgerEntry(amount=Money(sold, "RUB"), rate=rub, amount_tjs=-out_tjs,
+                          amount_eur=-(out_tjs / eur).quantize(CENT, ROUND_HALF_UP), **common)
+    sequence, last_hash = _chain(outflow, association, sequence, last_hash, tz)
+    LedgerEntry.objects.bulk_create([outflow])
+    inflow = LedgerEntry(amount=Money(bought, "TJS"), rate=Decimal(1), amount_tjs=bought,
+                         amount_eur=(bought / eur).quantize(CENT, ROUND_HALF_UP), transfer_pair=outflow, **common)
+    sequence, last_hash = _chain(inflow, association, sequence, last_hash, tz)
+    LedgerEntry.objects.bulk_create([inflow])
+    ConversionRequest.objects.create(
+        association=association, fund=fund, sold=Money(sold, "RUB"), bought=Money(bought, "TJS"),
+        rate_obtained=(bought / sold).quantize(Decimal("0.00000001")), entry_date=today, channel="cash",
+        counterparty=common["counterparty"], status="approved", requested_by=treasurer, decided_by=officer,
+        decided_at=inflow.posted_at, outflow=outflow, inflow=inflow)
+    return sequence, last_hash, 2
 
 
 def _chain(entry, association, sequence, last_hash, tz):

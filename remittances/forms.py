@@ -63,18 +63,37 @@ class ReversalForm(IdempotentFormMixin):
     reason = forms.CharField(label=_("Reason for the correction"), max_length=500)
 
 
-class ReconciliationForm(IdempotentFormMixin):
+class CashCountForm(IdempotentFormMixin):
+    """The cash box counted at a meeting: the expected amount of each currency is shown first,
+    then one counted amount (and a reason for any difference) per currency."""
+
     count_date = forms.DateField(label=_("Date of the count"), widget=forms.DateInput(attrs={"type": "date"}))
-    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
-    counted = forms.CharField(label=_("Cash counted"), max_length=40,
-                              widget=forms.TextInput(attrs={"inputmode": "decimal"}))
-    reason = forms.CharField(label=_("Reason for any difference"), max_length=500, required=False)
     meeting = forms.ModelChoiceField(label=_("Meeting"), queryset=Meeting.objects.none(), required=False)
 
-    def __init__(self, *args, association, **kwargs):
+    def __init__(self, *args, association, expected: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = association.meetings.all()
         self.fields["count_date"].initial = timezone.localdate()
+        self.fields["count_date"].widget = forms.HiddenInput()
+        self.expected = expected
+        for currency, amount in expected.items():
+            self.fields[f"counted_{currency}"] = forms.CharField(
+                label=_("Counted %(currency)s (expected %(amount)s)") % {"currency": currency, "amount": amount},
+                max_length=40, required=False,
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}))
+            self.fields[f"reason_{currency}"] = forms.CharField(
+                label=_("Reason for a %(currency)s difference") % {"currency": currency}, max_length=500,
+                required=False)
+
+    def counts(self) -> dict[str, tuple]:
+        data = self.cleaned_data
+        return {currency: (data[f"counted_{currency}"], data[f"reason_{currency}"])
+                for currency in self.expected if (data.get(f"counted_{currency}") or "").strip()}
+
+
+class CashThresholdForm(forms.Form):
+    threshold = forms.CharField(label=_("Difference needing a second person (TJS)"), max_length=40,
+                                widget=forms.TextInput(attrs={"inputmode": "decimal"}))
 
 
 class PeriodCloseForm(forms.Form):
@@ -120,4 +139,22 @@ class TransferForm(IdempotentFormMixin):
         funds = Fund.objects.filter(association=association, active=True)
         self.fields["source"].queryset = funds
         self.fields["target"].queryset = funds
+        self.fields["entry_date"].initial = timezone.localdate()
+
+
+class ConversionForm(IdempotentFormMixin):
+    fund = forms.ModelChoiceField(label=_("Fund"), queryset=Fund.objects.none(), empty_label=None)
+    sold_amount = AmountField(label=_("Amount sold"))
+    sold_currency = forms.ChoiceField(label=_("Currency sold"), choices=CURRENCIES, initial="RUB")
+    bought_amount = AmountField(label=_("Amount received"))
+    bought_currency = forms.ChoiceField(label=_("Currency received"), choices=CURRENCIES, initial="TJS")
+    entry_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
+    counterparty = forms.CharField(label=_("Exchanged with (money changer or bank)"), max_length=200)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+    def __init__(self, *args, association, **kwargs):
+        super().__init__(*args, **kwargs)
+        funds = Fund.objects.filter(association=association, active=True)
+        self.fields["fund"].queryset = funds
+        self.fields["fund"].initial = funds.filter(kind=Fund.Kind.GENERAL).values_list("pk", flat=True).first()
         self.fields["entry_date"].initial = timezone.localdate()

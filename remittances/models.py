@@ -7,6 +7,8 @@ foreign key; this app never imports projects.
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -123,6 +125,11 @@ class LedgerBook(models.Model):
     last_receipt = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True, default="")
     closed_through = models.DateField(_("closed through"), null=True, blank=True)
+    # A cash count whose difference is worth more than this (in TJS at the count date's rate)
+    # needs a second person's confirmation. Set per MHA by a programme officer.
+    cash_difference_threshold = models.DecimalField(
+        _("cash difference needing a second person (TJS)"), max_digits=14, decimal_places=2,
+        default=Decimal("50.00"))
 
     class Meta:
         verbose_name = _("ledger book")
@@ -130,6 +137,32 @@ class LedgerBook(models.Model):
 
     def __str__(self) -> str:
         return str(self.association)
+
+
+class FundCash(models.Model):
+    """Cash a fund holds in one currency: the signed sum of its entries' original amounts.
+
+    Kept by a PostgreSQL trigger on every ledger insert (migration 0006), whoever inserts (the
+    services, a bulk seed, raw SQL); the CHECK makes the database itself refuse any posting that
+    would take a currency of a fund below zero. The services check the same rule first, under
+    the book's lock, to refuse with a message that names the amounts. Pages read balances from
+    the entries (selectors.fund_cash), not from this table; on SQLite the table stays empty.
+    """
+
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="cash", verbose_name=_("fund"))
+    currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES)
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        verbose_name = _("cash per currency")
+        verbose_name_plural = _("cash per currency")
+        constraints = [
+            models.UniqueConstraint(fields=["fund", "currency"], name="fund_cash_one_row_per_currency"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="fund_cash_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fund} {self.amount} {self.currency}"
 
 
 class AppendOnlyQuerySet(ScopedQuerySet):
@@ -153,6 +186,7 @@ class LedgerEntry(models.Model):
         GRANT = "grant", _("Grant or matching release")
         REVERSAL = "reversal", _("Reversal")
         TRANSFER = "transfer", _("Transfer between funds")
+        CONVERSION = "conversion", _("Currency exchange")
 
     class Channel(models.TextChoices):
         CASH = "cash", _("Cash at a meeting")
@@ -338,6 +372,77 @@ class ReversalRequest(models.Model):
         return f"{self.entry} — {self.reason}"
 
 
+class ConversionRequest(models.Model):
+    """Cash exchanged at a money changer or bank (e.g. RUB sold for TJS): proposed by one person,
+    posted when another approves as two linked entries (`outflow` of the sold currency, `inflow`
+    of the bought one, the inflow's `transfer_pair` pointing at the outflow). Both are valued at
+    the National Bank rate; the difference between the two TJS values is the exchange gain (or
+    loss, if negative) against the official rate."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved and posted")
+        REJECTED = "rejected", _("Rejected")
+
+    association = models.ForeignKey(Association, on_delete=models.PROTECT, related_name="conversion_requests",
+                                    verbose_name=_("association"))
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="conversion_requests",
+                             verbose_name=_("fund"))
+    sold = MoneyField(_("sold"), **MONEY)
+    bought = MoneyField(_("bought"), **MONEY)
+    rate_obtained = models.DecimalField(_("rate obtained (bought per unit sold)"), max_digits=18, decimal_places=8)
+    entry_date = models.DateField(_("date"))
+    channel = models.CharField(_("channel"), max_length=6, choices=LedgerEntry.Channel.choices,
+                               default=LedgerEntry.Channel.CASH)
+    counterparty = models.CharField(_("exchanged with"), max_length=200)
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested"), default=timezone.now, editable=False)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    outflow = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="conversion_out", verbose_name=_("entry of the sold currency"))
+    inflow = models.OneToOneField(LedgerEntry, on_delete=models.PROTECT, null=True, blank=True,
+                                  related_name="conversion_in", verbose_name=_("entry of the bought currency"))
+    idempotency_key = idempotency.key_field()
+    idempotency_fingerprint = idempotency.fingerprint_field()
+    objects = ScopedManager()
+    scope_rule = LEDGER_RULE
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("currency exchange")
+        verbose_name_plural = _("currency exchanges")
+        constraints = [
+            models.CheckConstraint(condition=Q(sold__gt=0, bought__gt=0), name="conversion_amounts_positive"),
+            models.CheckConstraint(condition=~Q(sold_currency=models.F("bought_currency")),
+                                   name="conversion_two_currencies"),
+            models.CheckConstraint(condition=Q(decided_by__isnull=True) | ~Q(decided_by=models.F("requested_by")),
+                                   name="conversion_checker_is_not_maker"),
+            models.CheckConstraint(condition=~Q(status="approved") | Q(outflow__isnull=False, inflow__isnull=False),
+                                   name="conversion_approved_has_entries"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sold} → {self.bought}"
+
+    @property
+    def gain_tjs(self) -> Decimal | None:
+        """Exchange gain (+) or loss (−) against the National Bank rate, in TJS."""
+        if self.inflow_id is None:
+            return None
+        return self.inflow.amount_tjs + self.outflow.amount_tjs
+
+    @property
+    def gain_eur(self) -> Decimal | None:
+        if self.inflow_id is None:
+            return None
+        return self.inflow.amount_eur + self.outflow.amount_eur
+
+
 class Reconciliation(models.Model):
     """Cash-box count at a meeting, per currency: expected (from the ledger) vs counted."""
 
@@ -352,6 +457,12 @@ class Reconciliation(models.Model):
     reason = models.CharField(_("reason for the difference"), max_length=500, blank=True)
     counted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                    verbose_name=_("counted by"))
+    # A difference worth more than the MHA's threshold stays unconfirmed until a second person
+    # (not the one who counted) confirms it.
+    needs_confirmation = models.BooleanField(_("needs a second person's confirmation"), default=False)
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("confirmed by"))
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True)
     created_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
     idempotency_key = idempotency.key_field()
     idempotency_fingerprint = idempotency.fingerprint_field()
@@ -366,6 +477,8 @@ class Reconciliation(models.Model):
             models.CheckConstraint(condition=Q(counted__gte=0), name="reconciliation_counted_not_negative"),
             models.CheckConstraint(condition=Q(expected=models.F("counted")) | ~Q(reason=""),
                                    name="reconciliation_difference_has_reason"),
+            models.CheckConstraint(condition=Q(confirmed_by__isnull=True) | ~Q(confirmed_by=models.F("counted_by")),
+                                   name="reconciliation_confirmer_is_not_counter"),
         ]
 
     def __str__(self) -> str:
@@ -374,6 +487,10 @@ class Reconciliation(models.Model):
     @property
     def difference(self):
         return self.counted - self.expected
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        return self.needs_confirmation and self.confirmed_by_id is None
 
 
 class PeriodClose(models.Model):

@@ -51,6 +51,33 @@ def fund_balances(*, association: Association) -> list[dict]:
     return list(funds)
 
 
+def _signed_amount() -> Case:
+    """An entry's original amount, signed by direction (the sign of its TJS amount)."""
+    return Case(When(amount_tjs__lt=0, then=-F("amount")), default=F("amount"), output_field=_DEC)
+
+
+def fund_cash(*, fund: Fund) -> dict[str, Decimal]:
+    """Money the fund holds in each currency, from its entries: {"RUB": …, "TJS": …}.
+    Currencies the fund never held are absent."""
+    rows = (LedgerEntry.objects.filter(fund=fund).order_by().values("amount_currency")
+            .annotate(total=Sum(_signed_amount())))
+    return {row["amount_currency"]: Decimal(row["total"]).quantize(CENT) for row in rows}
+
+
+def fund_cash_in(*, fund: Fund, currency: str) -> Decimal:
+    return fund_cash(fund=fund).get(currency, ZERO)
+
+
+def association_cash(*, association: Association) -> dict[int, dict[str, Decimal]]:
+    """{fund id: {currency: amount}} for every fund of the MHA, in one query."""
+    rows = (LedgerEntry.objects.filter(association=association).order_by().values("fund_id", "amount_currency")
+            .annotate(total=Sum(_signed_amount())))
+    cash: dict[int, dict[str, Decimal]] = {}
+    for row in rows:
+        cash.setdefault(row["fund_id"], {})[row["amount_currency"]] = Decimal(row["total"]).quantize(CENT)
+    return cash
+
+
 def totals_by_currency(queryset) -> list[dict]:
     """Original amounts per currency, signed by direction (never one sum across currencies)."""
     signed = Case(When(amount_tjs__lt=0, then=-F("amount")), default=F("amount"), output_field=_DEC)
@@ -65,6 +92,17 @@ def expected_cash(*, association: Association, currency: str, through: date) -> 
     signed = Case(When(amount_tjs__lt=0, then=-F("amount")), default=F("amount"), output_field=_DEC)
     total = entries.aggregate(total=Coalesce(Sum(signed), Value(ZERO), output_field=_DEC))["total"]
     return Decimal(total).quantize(CENT)
+
+
+def expected_cash_by_currency(*, association: Association, through: date) -> dict[str, Decimal]:
+    """Cash that should be in the box in each currency the MHA ever handled in cash (TJS always)."""
+    entries = LedgerEntry.objects.filter(association=association, channel=LedgerEntry.Channel.CASH,
+                                         entry_date__lte=through)
+    rows = entries.order_by().values("amount_currency").annotate(total=Sum(_signed_amount()))
+    expected = {"TJS": ZERO}
+    expected.update({row["amount_currency"]: Decimal(row["total"]).quantize(CENT) for row in rows})
+    order = ["TJS", "RUB", "USD", "EUR"]
+    return dict(sorted(expected.items(), key=lambda item: order.index(item[0]) if item[0] in order else 9))
 
 
 def associations_with_totals(*, user) -> QuerySet[Association]:

@@ -2,7 +2,10 @@
 so within an MHA postings are serialised: gap-free receipt numbers, balance checks without races,
 and a linear hash chain. Services used by the projects app: `fund_create`, `contribution_post`,
 `posting_request_create` / `disbursement_request`, `posting_request_approve`, `fund_balance`
-(in selectors).
+(in selectors), and the signals of remittances/signals.py (a reversal being approved).
+
+Cash is held per currency: nothing may take any currency of any fund below zero (`_check_cash`
+under the book's lock; on PostgreSQL also the trigger-kept FundCash table and its CHECK).
 """
 
 from __future__ import annotations
@@ -24,8 +27,10 @@ from associations.models import Association, Meeting, Membership
 from mha_portal import idempotency
 from mha_portal.money import normalise_decimal_text
 from mha_portal.scoping import can_write_in_association, scope_for
+from remittances import signals
 from remittances.chain import entry_digest
 from remittances.models import (
+    ConversionRequest,
     ExchangeRate,
     Fund,
     LedgerBook,
@@ -36,7 +41,7 @@ from remittances.models import (
     ReversalRequest,
 )
 from remittances.money import check_currency, convert, parse_amount
-from remittances.selectors import expected_cash, fund_balance
+from remittances.selectors import expected_cash, fund_cash_in
 
 # --- who may do what ------------------------------------------------------------------------
 
@@ -96,6 +101,10 @@ _NO_QUERY_EXCLUDE = ["association", "fund", "payer", "migrant", "reverses", "tra
 
 def _append(book: LedgerBook, entry: LedgerEntry, *, receipt: bool = False) -> LedgerEntry:
     """Number, chain and save an entry under the book's lock."""
+    if entry.amount_tjs == 0:
+        # The direction of an entry is the sign of its TJS amount: it must have one.
+        raise ValidationError({"amount": _("The amount is too small to record: it is worth less than 0.01 TJS.")},
+                              code="amount_too_small")
     book.last_sequence += 1
     entry.association_id = book.association_id
     entry.sequence = book.last_sequence
@@ -136,12 +145,19 @@ def _money(amount, currency: str) -> tuple[Decimal, str]:
     return amount, currency
 
 
-def _check_balance(fund: Fund, change_tjs: Decimal) -> None:
-    balance = fund_balance(fund=fund)
-    if balance.tjs + change_tjs < 0:
+def _check_cash(fund: Fund, currency: str, outflow: Decimal, field: str = "amount") -> None:
+    """Refuse taking `outflow` of `currency` from a fund that does not hold that much of it.
+
+    Cash boxes hold banknotes: roubles in the box do not pay dollars. Called under the book's
+    lock, so the balance cannot change before the entry is written; the database refuses it
+    too on PostgreSQL (FundCash, migration 0006)."""
+    held = fund_cash_in(fund=fund, currency=currency)
+    if held - outflow < 0:
         raise ValidationError(
-            {"amount": _("Not enough money in “%(fund)s”: the balance is %(balance)s TJS, this needs %(need)s TJS.")
-             % {"fund": fund.name, "balance": balance.tjs, "need": -change_tjs}}, code="insufficient_balance")
+            {field: _("Not enough %(currency)s in “%(fund)s”: it holds %(held)s %(currency)s, this needs "
+                         "%(need)s %(currency)s. A fund cannot go below zero in any currency.")
+             % {"fund": fund.name, "currency": currency, "held": held, "need": outflow}},
+            code="insufficient_cash")
 
 
 # --- funds ----------------------------------------------------------------------------------
@@ -243,9 +259,9 @@ def posting_request_create(*, user, fund: Fund, kind: str, amount, currency: str
         if previous is not None:
             return previous
         _check_date(book, entry_date)
-        conversion = convert(amount, currency, entry_date)
+        convert(amount, currency, entry_date)  # the rate must exist: refuse now, not at approval
         if kind == PostingRequest.Kind.DISBURSEMENT:
-            _check_balance(fund, -conversion.tjs)
+            _check_cash(fund, currency, amount)
         request = PostingRequest(association=association, fund=fund, kind=kind, amount=Money(amount, currency),
                                  entry_date=entry_date, channel=channel, counterparty=counterparty,
                                  purpose=purpose, reference=reference, requested_by=user,
@@ -285,7 +301,7 @@ def posting_request_approve(*, user, request: PostingRequest) -> LedgerEntry:
     conversion = convert(amount, currency, request.entry_date)
     sign = -1 if request.kind == PostingRequest.Kind.DISBURSEMENT else 1
     if sign < 0:
-        _check_balance(request.fund, -conversion.tjs)
+        _check_cash(request.fund, currency, amount)
     entry = LedgerEntry(
         fund=request.fund, kind=request.kind, entry_date=request.entry_date, amount=request.amount,
         rate=conversion.rate, rate_date=conversion.rate_date, rate_source=conversion.rate_source,
@@ -333,8 +349,9 @@ def reversal_request_create(*, user, entry: LedgerEntry, reason: str,
     def create(key: str, fingerprint: str) -> ReversalRequest:
         if not reason:
             raise ValidationError({"reason": _("Give the reason for the correction.")}, code="reason_missing")
-        if entry.kind in (LedgerEntry.Kind.REVERSAL, LedgerEntry.Kind.TRANSFER):
-            raise ValidationError(_("Reversals and transfers cannot be reversed; post a new entry instead."),
+        if entry.kind in (LedgerEntry.Kind.REVERSAL, LedgerEntry.Kind.TRANSFER, LedgerEntry.Kind.CONVERSION):
+            raise ValidationError(_("Reversals, transfers and currency exchanges cannot be reversed; post a new "
+                                    "entry instead."),
                                   code="not_reversible")
         _lock_book(association)
         previous = idempotency.find_previous(ReversalRequest, key, fingerprint)
@@ -369,7 +386,11 @@ def reversal_approve(*, user, request: ReversalRequest, entry_date: date | None 
     entry_date = entry_date or timezone.localdate()
     _check_date(book, entry_date)
     if original.amount_tjs > 0:
-        _check_balance(original.fund, -original.amount_tjs)
+        _check_cash(original.fund, str(original.amount.currency), original.amount.amount)
+    # Extension point (remittances/signals.py): apps above this one, e.g. projects for EU
+    # matching, may veto the reversal by raising ValidationError, under the book's lock.
+    signals.reversal_approving.send(sender=LedgerEntry, original=original, request=request, user=user,
+                                    entry_date=entry_date)
     entry = LedgerEntry(
         fund=original.fund, kind=LedgerEntry.Kind.REVERSAL, entry_date=entry_date, amount=original.amount,
         rate=original.rate, rate_date=original.rate_date, rate_source=original.rate_source,
@@ -383,6 +404,8 @@ def reversal_approve(*, user, request: ReversalRequest, entry_date: date | None 
     request.decided_at = timezone.now()
     request.reversal = entry
     request.save(update_fields=["status", "decided_by", "decided_at", "reversal"])
+    signals.reversal_approved.send(sender=LedgerEntry, original=original, reversal=entry, request=request,
+                                   user=user)
     return entry
 
 
@@ -424,7 +447,7 @@ def transfer_post(*, user, source: Fund, target: Fund, amount, currency: str, en
             return previous
         _check_date(book, entry_date)
         conversion = convert(amount, currency, entry_date)
-        _check_balance(source, -conversion.tjs)
+        _check_cash(source, currency, amount)
         common = {"kind": LedgerEntry.Kind.TRANSFER, "entry_date": entry_date, "amount": Money(amount, currency),
                   "rate": conversion.rate, "rate_date": conversion.rate_date, "rate_source": conversion.rate_source,
                   "eur_rate": conversion.eur_rate, "note": note, "created_by": user}
@@ -436,6 +459,123 @@ def transfer_post(*, user, source: Fund, target: Fund, amount, currency: str, en
 
     with transaction.atomic():
         return idempotency.run_idempotent(LedgerEntry, key=idempotency_key, content=content, create=create)
+
+
+# --- currency exchange (maker–checker) -----------------------------------------------------
+
+
+def conversion_request_create(*, user, fund: Fund, sold_amount, sold_currency: str, bought_amount,
+                              bought_currency: str, entry_date: date, counterparty: str, note: str = "",
+                              channel: str = LedgerEntry.Channel.CASH,
+                              idempotency_key: str | None) -> ConversionRequest:
+    """Propose exchanging cash of one currency for another (e.g. RUB sold for TJS at a money
+    changer) at the rate actually obtained; posted when another person approves."""
+    association = fund.association
+    _require(may_keep_books(user, association))
+    errors = {}
+    for prefix, amount, currency in (("sold", sold_amount, sold_currency), ("bought", bought_amount,
+                                                                           bought_currency)):
+        try:
+            parsed = _money(amount, currency)
+        except ValidationError as error:
+            for field, messages in error.message_dict.items():
+                errors[f"{prefix}_{field}" if field == "amount" else f"{prefix}_currency"] = messages
+        else:
+            if prefix == "sold":
+                sold_amount, sold_currency = parsed
+            else:
+                bought_amount, bought_currency = parsed
+    if not errors and sold_currency == bought_currency:
+        errors["bought_currency"] = [_("An exchange needs two different currencies.")]
+    counterparty = (counterparty or "").strip()
+    if not counterparty:
+        errors["counterparty"] = [_("Say where the money was exchanged (money changer or bank).")]
+    if channel not in LedgerEntry.Channel.values:
+        errors["channel"] = [_("Choose how the money was paid.")]
+    if errors:
+        raise ValidationError(errors)
+    content = {"kind": "conversion", "fund": fund, "sold": sold_amount, "sold_currency": sold_currency,
+               "bought": bought_amount, "bought_currency": bought_currency, "entry_date": entry_date,
+               "counterparty": counterparty, "note": note, "channel": channel}
+
+    def create(key: str, fingerprint: str) -> ConversionRequest:
+        _check_fund(fund, association)
+        book = _lock_book(association)
+        previous = idempotency.find_previous(ConversionRequest, key, fingerprint)
+        if previous is not None:
+            return previous
+        _check_date(book, entry_date)
+        convert(sold_amount, sold_currency, entry_date)  # both rates must exist: refuse now, not at approval
+        convert(bought_amount, bought_currency, entry_date)
+        _check_cash(fund, sold_currency, sold_amount, "sold_amount")
+        request = ConversionRequest(
+            association=association, fund=fund, sold=Money(sold_amount, sold_currency),
+            bought=Money(bought_amount, bought_currency),
+            rate_obtained=(bought_amount / sold_amount).quantize(Decimal("0.00000001")), entry_date=entry_date,
+            channel=channel, counterparty=counterparty, note=note, requested_by=user, idempotency_key=key,
+            idempotency_fingerprint=fingerprint)
+        request.full_clean(exclude=["idempotency_key", "idempotency_fingerprint"])
+        request.save()
+        return request
+
+    with transaction.atomic():
+        return idempotency.run_idempotent(ConversionRequest, key=idempotency_key, content=content, create=create)
+
+
+@transaction.atomic
+def conversion_request_approve(*, user, request: ConversionRequest) -> ConversionRequest:
+    """Post the exchange as two linked entries valued at the National Bank rate; the difference
+    of their TJS values is the gain or loss against that rate. A retried approval returns the
+    approved request."""
+    association = request.association
+    book = _lock_book(association)
+    request = ConversionRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status == ConversionRequest.Status.APPROVED:
+        return request
+    if request.status != ConversionRequest.Status.PENDING:
+        raise ValidationError(_("This request was already rejected."), code="not_pending")
+    _require_checker(user, association, request.requested_by_id)
+    _check_fund(request.fund, association)
+    _check_date(book, request.entry_date)
+    sold, bought = request.sold, request.bought
+    _check_cash(request.fund, str(sold.currency), sold.amount, "sold_amount")
+    out_value = convert(sold.amount, str(sold.currency), request.entry_date)
+    in_value = convert(bought.amount, str(bought.currency), request.entry_date)
+    note = (_("Exchanged %(sold)s for %(bought)s: 1 %(from)s = %(rate)s %(to)s obtained.")
+            % {"sold": f"{sold.amount} {sold.currency}", "bought": f"{bought.amount} {bought.currency}",
+               "from": sold.currency, "rate": request.rate_obtained.normalize(), "to": bought.currency})
+    note = f"{note} {request.note}".strip()[:500]
+    common = {"kind": LedgerEntry.Kind.CONVERSION, "fund": request.fund, "entry_date": request.entry_date,
+              "channel": request.channel, "counterparty": request.counterparty, "note": note,
+              "created_by_id": request.requested_by_id, "approved_by": user}
+    outflow = _append(book, LedgerEntry(
+        amount=sold, rate=out_value.rate, rate_date=out_value.rate_date, rate_source=out_value.rate_source,
+        eur_rate=out_value.eur_rate, amount_tjs=-out_value.tjs, amount_eur=-out_value.eur, **common))
+    inflow = _append(book, LedgerEntry(
+        amount=bought, rate=in_value.rate, rate_date=in_value.rate_date, rate_source=in_value.rate_source,
+        eur_rate=in_value.eur_rate, amount_tjs=in_value.tjs, amount_eur=in_value.eur, transfer_pair=outflow,
+        **common))
+    request.status = ConversionRequest.Status.APPROVED
+    request.decided_by = user
+    request.decided_at = timezone.now()
+    request.outflow = outflow
+    request.inflow = inflow
+    request.save(update_fields=["status", "decided_by", "decided_at", "outflow", "inflow"])
+    return request
+
+
+@transaction.atomic
+def conversion_request_reject(*, user, request: ConversionRequest) -> ConversionRequest:
+    _lock_book(request.association)
+    request = ConversionRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != ConversionRequest.Status.PENDING:
+        raise ValidationError(_("This request was already decided."), code="not_pending")
+    _require_checker(user, request.association, request.requested_by_id)
+    request.status = ConversionRequest.Status.REJECTED
+    request.decided_by = user
+    request.decided_at = timezone.now()
+    request.save(update_fields=["status", "decided_by", "decided_at"])
+    return request
 
 
 # --- cash box and period close --------------------------------------------------------------
@@ -466,7 +606,7 @@ def reconciliation_record(*, user, association: Association, currency: str, coun
                "reason": reason, "meeting": meeting}
 
     def create(key: str, fingerprint: str) -> Reconciliation:
-        _lock_book(association)
+        book = _lock_book(association)
         expected = expected_cash(association=association, currency=currency, through=count_date)
         if expected != counted and not reason:
             raise ValidationError({"reason": _("The counted cash differs from the expected %(expected)s %(currency)s:"
@@ -474,12 +614,87 @@ def reconciliation_record(*, user, association: Association, currency: str, coun
                                   code="reason_missing")
         record = Reconciliation(association=association, meeting=meeting, date=count_date, currency=currency,
                                 expected=expected, counted=counted, reason=reason, counted_by=user,
+                                needs_confirmation=_beyond_threshold(book, counted - expected, currency, count_date),
                                 idempotency_key=key, idempotency_fingerprint=fingerprint)
         record.save()
         return record
 
     with transaction.atomic():
         return idempotency.run_idempotent(Reconciliation, key=idempotency_key, content=content, create=create)
+
+
+def _beyond_threshold(book: LedgerBook, difference: Decimal, currency: str, on: date) -> bool:
+    """Is the difference worth more than the MHA's threshold (in TJS at the count date's rate)?
+    Without a rate it cannot be valued, so a second person looks at it."""
+    if difference == 0:
+        return False
+    try:
+        value = convert(abs(difference), currency, on).tjs
+    except ValidationError:
+        return True
+    return value > book.cash_difference_threshold
+
+
+def cash_count_record(*, user, association: Association, count_date: date, counts: dict[str, tuple],
+                      meeting: Meeting | None = None, idempotency_key: str | None) -> list[Reconciliation]:
+    """A count of the cash box in several currencies at once: `counts` maps a currency to
+    (counted, reason). All or nothing: one refused currency records none."""
+    if not counts:
+        raise ValidationError(_("Enter the cash counted in at least one currency."), code="nothing_counted")
+    records, errors = [], {}
+    with transaction.atomic():
+        for currency, (counted, reason) in sorted(counts.items()):
+            key = f"{idempotency_key[:56]}:{currency}" if idempotency_key else None
+            try:
+                records.append(reconciliation_record(
+                    user=user, association=association, currency=currency, counted=counted, count_date=count_date,
+                    reason=reason, meeting=meeting, idempotency_key=key))
+            except idempotency.IdempotencyConflict:
+                raise
+            except ValidationError as error:
+                for field, messages in error.message_dict.items():
+                    name = {"counted": f"counted_{currency}", "reason": f"reason_{currency}"}.get(field, field)
+                    errors.setdefault(name, []).extend(messages)
+        if errors:
+            transaction.set_rollback(True)
+            raise ValidationError(errors)
+    return records
+
+
+@transaction.atomic
+def reconciliation_confirm(*, user, reconciliation: Reconciliation) -> Reconciliation:
+    """A second person (not the one who counted) confirms a difference beyond the threshold."""
+    association = reconciliation.association
+    _lock_book(association)
+    record = Reconciliation.objects.select_for_update().get(pk=reconciliation.pk)
+    if not may_approve(user, association):
+        raise PermissionDenied(_("You may not approve postings for this association."))
+    if not record.needs_confirmation or record.confirmed_by_id is not None:
+        raise ValidationError(_("This cash count needs no further confirmation."), code="not_pending")
+    if record.counted_by_id == user.pk:
+        raise ValidationError(_("Another person must confirm a difference you counted (%(difference)s "
+                                "%(currency)s)." ) % {"difference": record.difference, "currency": record.currency},
+                              code="same_person")
+    record.confirmed_by = user
+    record.confirmed_at = timezone.now()
+    record.save(update_fields=["confirmed_by", "confirmed_at"])
+    return record
+
+
+@transaction.atomic
+def cash_threshold_set(*, user, association: Association, threshold) -> LedgerBook:
+    """A programme officer sets the cash difference (in TJS) above which a count needs a second
+    person."""
+    if not scope_for(user).reads_all:
+        raise PermissionDenied(_("Only programme officers set the cash difference threshold."))
+    try:
+        value = parse_amount(threshold, allow_zero=True)
+    except ValidationError as error:
+        raise ValidationError({"threshold": error.messages}) from None
+    book = _lock_book(association)
+    book.cash_difference_threshold = value
+    book.save(update_fields=["cash_difference_threshold"])
+    return book
 
 
 @transaction.atomic

@@ -9,6 +9,7 @@ urlpatterns = [
     path("mha/<int:pk>/entries/", views.entry_list, name="entries"),
     path("mha/<int:pk>/disbursements/new/", views.disbursement_create, name="disbursement-create"),
     path("mha/<int:pk>/transfers/new/", views.transfer_create, name="transfer-create"),
+    path("mha/<int:pk>/exchanges/new/", views.conversion_create, name="conversion-create"),
     path("mha/<int:pk>/reconciliation/", views.reconciliation, name="reconciliation"),
     path("mha/<int:pk>/close/", views.period_close, name="period-close"),
     path("mha/<int:pk>/chain/", views.chain, name="chain"),

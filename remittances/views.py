@@ -1,6 +1,7 @@
 """Ledger pages. Views orchestrate: the rules live in services, the reads in selectors."""
 
 import csv
+from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -19,17 +21,27 @@ from mha_portal.scoping import get_visible_or_404, scope_for
 from remittances import selectors, services
 from remittances.chain import verify_chain
 from remittances.forms import (
+    CashCountForm,
+    CashThresholdForm,
     ContributionForm,
+    ConversionForm,
     DisbursementForm,
     LedgerFilterForm,
     PeriodCloseForm,
     RateEntryForm,
     RateImportForm,
-    ReconciliationForm,
     ReversalForm,
     TransferForm,
 )
-from remittances.models import ExchangeRate, LedgerEntry, PostingRequest, ReversalRequest
+from remittances.models import (
+    ConversionRequest,
+    ExchangeRate,
+    LedgerBook,
+    LedgerEntry,
+    PostingRequest,
+    Reconciliation,
+    ReversalRequest,
+)
 
 
 def _association(request, pk: int) -> Association:
@@ -85,6 +97,12 @@ def mha_home(request, pk: int):
     elif request.method == "POST":
         raise PermissionDenied
     funds = selectors.fund_balances(association=association)
+    cash = selectors.association_cash(association=association)
+    cash_total: dict[str, object] = {}
+    for fund in funds:
+        fund.cash_held = sorted(cash.get(fund.pk, {}).items())
+        for currency, amount in fund.cash_held:
+            cash_total[currency] = cash_total.get(currency, selectors.ZERO) + amount
     receipt = None
     if request.GET.get("receipt", "").isdigit():
         receipt = LedgerEntry.objects.visible_to(request.user).filter(pk=request.GET["receipt"],
@@ -100,6 +118,11 @@ def mha_home(request, pk: int):
         .select_related("fund", "requested_by"),
         "pending_reversals": ReversalRequest.objects.filter(association=association, status="pending")
         .select_related("entry", "requested_by"),
+        "pending_conversions": ConversionRequest.objects.filter(association=association, status="pending")
+        .select_related("fund", "requested_by"),
+        "conversions": ConversionRequest.objects.filter(association=association, status="approved")
+        .select_related("outflow", "inflow").order_by("-entry_date", "-pk")[:5],
+        "cash_total": sorted(cash_total.items()),
         "may_approve": services.may_approve(request.user, association),
     }
     return render(request, "remittances/mha_home.html", context, status=status)
@@ -196,12 +219,17 @@ def disbursement_create(request, pk: int):
 @login_required
 @require_POST
 def decide(request, kind: str, pk: int, verdict: str):
-    if kind not in ("posting", "reversal") or verdict not in ("approve", "reject"):
+    models = {"posting": PostingRequest, "reversal": ReversalRequest, "conversion": ConversionRequest}
+    if kind not in models or verdict not in ("approve", "reject"):
         raise Http404
-    model = PostingRequest if kind == "posting" else ReversalRequest
-    item = get_visible_or_404(model, request.user, pk=pk)
+    item = get_visible_or_404(models[kind], request.user, pk=pk)
     try:
-        if kind == "posting":
+        if kind == "conversion":
+            if verdict == "approve":
+                services.conversion_request_approve(user=request.user, request=item)
+            else:
+                services.conversion_request_reject(user=request.user, request=item)
+        elif kind == "posting":
             if verdict == "approve":
                 services.posting_request_approve(user=request.user, request=item)
             else:
@@ -216,28 +244,71 @@ def decide(request, kind: str, pk: int, verdict: str):
     return redirect("remittances:mha", pk=item.association_id)
 
 
+def _count_date(request):
+    try:
+        chosen = date.fromisoformat(request.POST.get("count_date") or request.GET.get("date") or "")
+    except ValueError:
+        return timezone.localdate()
+    return min(chosen, timezone.localdate())
+
+
 @login_required
 def reconciliation(request, pk: int):
+    """Expected cash per currency first, then the counted amounts; a difference beyond the MHA's
+    threshold waits for a second person's confirmation."""
     association = _association(request, pk)
     may_post = services.may_keep_books(request.user, association)
-    form = ReconciliationForm(request.POST or None, association=association) if may_post else None
+    count_date = _count_date(request)
+    expected = selectors.expected_cash_by_currency(association=association, through=count_date)
+    form = None
+    if may_post:
+        form = CashCountForm(request.POST if "count" in request.POST else None, association=association,
+                             expected=expected, initial={"count_date": count_date})
+    threshold_form = CashThresholdForm(request.POST if "threshold" in request.POST else None)
     status = 200
     if request.method == "POST":
-        if form is None:
-            raise PermissionDenied
         status = 400
-        if form.is_valid():
+        if "threshold" in request.POST:
+            if not scope_for(request.user).reads_all:
+                raise PermissionDenied
+            if threshold_form.is_valid():
+                book, status = _run(threshold_form, lambda: services.cash_threshold_set(
+                    user=request.user, association=association, threshold=threshold_form.cleaned_data["threshold"]))
+                if book is not None:
+                    messages.success(request, _("Threshold saved."))
+                    return redirect("remittances:reconciliation", pk=association.pk)
+        elif "confirm" in request.POST:
+            record = get_visible_or_404(Reconciliation, request.user, pk=request.POST.get("confirm", "0"),
+                                        association=association)
+            try:
+                services.reconciliation_confirm(user=request.user, reconciliation=record)
+                messages.success(request, _("Cash count confirmed."))
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            return redirect("remittances:reconciliation", pk=association.pk)
+        elif form is None:
+            raise PermissionDenied
+        elif form.is_valid():
             data = form.cleaned_data
-            record, status = _run(form, lambda: services.reconciliation_record(
-                user=request.user, association=association, currency=data["currency"], counted=data["counted"],
-                count_date=data["count_date"], reason=data["reason"], meeting=data["meeting"],
-                idempotency_key=data["idempotency_key"]))
-            if record is not None:
-                messages.success(request, _("Cash count recorded."))
+            records, status = _run(form, lambda: services.cash_count_record(
+                user=request.user, association=association, count_date=data["count_date"], counts=form.counts(),
+                meeting=data["meeting"], idempotency_key=data["idempotency_key"]))
+            if records is not None:
+                if any(r.awaiting_confirmation for r in records):
+                    messages.warning(request, _("Cash count recorded. A difference is beyond the threshold: "
+                                                "another person must confirm it."))
+                else:
+                    messages.success(request, _("Cash count recorded."))
                 return redirect("remittances:reconciliation", pk=association.pk)
-    page = Paginator(association.reconciliations.select_related("counted_by"), 25).get_page(request.GET.get("page"))
-    return render(request, "remittances/reconciliation.html", {"association": association, "form": form,
-                                                               "page": page}, status=status)
+    book = LedgerBook.objects.filter(association=association).first()
+    page = Paginator(association.reconciliations.select_related("counted_by", "confirmed_by"), 25).get_page(
+        request.GET.get("page"))
+    return render(request, "remittances/reconciliation.html", {
+        "association": association, "form": form, "page": page, "expected": expected, "count_date": count_date,
+        "threshold": book.cash_difference_threshold if book else LedgerBook._meta.get_field(
+            "cash_difference_threshold").default,
+        "threshold_form": threshold_form if scope_for(request.user).reads_all else None,
+        "may_approve": services.may_approve(request.user, association)}, status=status)
 
 
 @login_required
@@ -352,3 +423,29 @@ def transfer_create(request, pk: int):
     return render(request, "remittances/form_page.html", {
         "association": association, "form": form, "title": _("Move money between funds"),
         "submit": _("Record the transfer")}, status=status)
+
+
+@login_required
+def conversion_create(request, pk: int):
+    """Cash exchanged at a money changer (e.g. roubles sold for somoni): posted when another
+    person approves, with the gain or loss against the National Bank rate."""
+    association = _association(request, pk)
+    if not services.may_keep_books(request.user, association):
+        raise PermissionDenied
+    form = ConversionForm(request.POST or None, association=association)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = form.cleaned_data
+            conversion, status = _run(form, lambda: services.conversion_request_create(
+                user=request.user, fund=data["fund"], sold_amount=data["sold_amount"],
+                sold_currency=data["sold_currency"], bought_amount=data["bought_amount"],
+                bought_currency=data["bought_currency"], entry_date=data["entry_date"],
+                counterparty=data["counterparty"], note=data["note"], idempotency_key=data["idempotency_key"]))
+            if conversion is not None:
+                messages.success(request, _("Exchange recorded; another person must approve it."))
+                return redirect("remittances:mha", pk=association.pk)
+    return render(request, "remittances/form_page.html", {
+        "association": association, "form": form, "title": _("Exchange cash between currencies"),
+        "submit": _("Send for approval")}, status=status)

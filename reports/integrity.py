@@ -14,7 +14,7 @@ from types import SimpleNamespace
 
 from django.db import connection
 
-from remittances.chain import ChainState, entry_digest
+from remittances.chain import ChainState, entry_digest, with_tail_check
 from remittances.models import LedgerEntry
 
 _FIELDS = [field.attname for field in LedgerEntry._meta.concrete_fields]
@@ -23,8 +23,12 @@ _FIELDS = [field.attname for field in LedgerEntry._meta.concrete_fields]
 def verify_chains(association_ids: Iterable[int]) -> dict[int, ChainState]:
     ids = list(association_ids)
     if connection.vendor == "postgresql":
-        return _verify_chains_sql(ids)
-    return verify_chains_python(ids)
+        states = _verify_chains_sql(ids)
+    else:
+        states = verify_chains_python(ids)
+    # The walk cannot see deleted newest entries: compare each chain's end with its book, as
+    # `verify_ledger` does (one shared rule, remittances.chain.with_tail_check).
+    return with_tail_check(states)
 
 
 # The fields of `remittances.chain.entry_digest`, in its order and with its formatting.

@@ -58,7 +58,7 @@ def test_twenty_threads_end_with_exact_balances_gap_free_receipts_and_an_intact_
     for thread in threads:
         thread.join()
 
-    assert len(errors) == 3 and all("Not enough money" in str(e) for e in errors)
+    assert len(errors) == 3 and all("Not enough" in str(e) for e in errors)
     assert PostingRequest.objects.filter(status="approved").count() == 3
     contributions = LedgerEntry.objects.filter(association=association, kind="contribution")
     assert contributions.filter(idempotency_key=repeated_key).count() == 1
@@ -83,3 +83,55 @@ def test_database_refuses_update_and_delete_of_entries():
         with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), connection.cursor() as cur:
             cur.execute(sql, [entry.pk])
     assert LedgerEntry.objects.get(pk=entry.pk).note == ""
+
+
+def test_twenty_threads_racing_for_dollars_never_take_the_fund_below_zero_in_usd():
+    """Dollar disbursements, dollar-selling exchanges and a transfer race for USD 1,050 held
+    beside plenty of roubles: exactly what the dollars cover is posted, whatever the order."""
+    world = build_world()
+    make_rates()
+    association = world.association_a
+    checker = make_treasurer(association, "treasurer-a2")
+    payer = make_household(world.village_a, member_of=association)
+    general = services.general_fund(association)
+    project = services.fund_create(association=association, kind="project", code="school", name="School")
+    contribute(world.treasurer_a, association, payer, "1 050", "USD")
+    contribute(world.treasurer_a, association, payer, "500 000", "RUB")
+    today = timezone.localdate()
+    disbursements = [services.disbursement_request(user=world.treasurer_a, fund=general, amount="100",
+                                                   currency="USD", entry_date=today, counterparty="Builder",
+                                                   purpose="Cement", idempotency_key=new_key()) for _ in range(12)]
+    exchanges = [services.conversion_request_create(
+        user=world.treasurer_a, fund=general, sold_amount="100", sold_currency="USD", bought_amount="1 120",
+        bought_currency="TJS", entry_date=today, counterparty="Bank", idempotency_key=new_key()) for _ in range(6)]
+    jobs = ([lambda r=r: services.disbursement_approve(user=checker, request=r) for r in disbursements]
+            + [lambda r=r: services.conversion_request_approve(user=checker, request=r) for r in exchanges]
+            + [lambda: services.transfer_post(user=world.treasurer_a, source=general, target=project, amount="100",
+                                              currency="USD", entry_date=today, note="School",
+                                              idempotency_key=new_key())] * 2)
+    assert len(jobs) == 20
+    barrier = threading.Barrier(len(jobs))
+    posted, errors = [], []
+
+    def run(job):
+        try:
+            barrier.wait()
+            posted.append(job())
+        except ValidationError as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(posted) == 10 and len(errors) == 10  # USD 1,050 pays ten times USD 100
+    assert all("Not enough USD" in str(e) for e in errors)
+    assert selectors.fund_cash_in(fund=general, currency="USD") == Decimal("50.00")
+    transferred = sum(1 for p in posted if isinstance(p, LedgerEntry) and p.kind == "transfer")
+    assert selectors.fund_cash_in(fund=project, currency="USD") == Decimal(100 * transferred)
+    assert selectors.fund_cash_in(fund=general, currency="RUB") == Decimal("500000.00")
+    assert verify_chain(association.pk).intact

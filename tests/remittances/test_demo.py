@@ -1,5 +1,5 @@
-"""The demo ledger: members, a year of contributions mostly in RUB and TJS, an intact chain,
-and nothing new on a second run."""
+"""The demo ledger: members, a year of contributions mostly in RUB and TJS, an exchange of
+roubles for somoni, an intact chain (ending where the book says), and nothing new on a second run."""
 
 import io
 import random
@@ -9,7 +9,7 @@ import pytest
 from associations.models import Membership
 from remittances import demo
 from remittances.chain import verify_chain
-from remittances.models import LedgerEntry
+from remittances.models import ConversionRequest, LedgerEntry
 from tests.remittances.factories import make_household
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,8 @@ def test_demo_ledger_is_realistic_chained_and_idempotent(world):
     assert len(currencies) > 30
     assert (currencies.count("RUB") + currencies.count("TJS")) / len(currencies) > 0.85
     assert entries.filter(kind="reversal").count() == 3
+    exchange = ConversionRequest.objects.get(association=world.association_a)
+    assert exchange.gain_tjs < 0 and exchange.inflow.transfer_pair == exchange.outflow  # sold below the NBT rate
     assert verify_chain(world.association_a.pk).intact
     count = LedgerEntry.objects.count()
     demo.seed(rng=random.Random(2), password="x", stdout=io.StringIO())

@@ -139,10 +139,10 @@ def test_reconciliation_page_keeps_the_difference_and_its_reason(world, payer, c
     contribute(world.treasurer_a, world.association_a, payer, "300")
     client = client_for(world.treasurer_a)
     url = f"/ledger/mha/{world.association_a.pk}/reconciliation/"
-    data = {"count_date": timezone.localdate().isoformat(), "currency": "TJS", "counted": "295",
+    data = {"count": "1", "count_date": timezone.localdate().isoformat(), "counted_TJS": "295",
             "idempotency_key": new_key()}
     assert "give the reason" in client.post(url, data).content.decode()
-    client.post(url, {**data, "reason": "Torn note", "idempotency_key": new_key()})
+    client.post(url, {**data, "reason_TJS": "Torn note", "idempotency_key": new_key()})
     assert "-5.00" in client.get(url).content.decode()
 
 
@@ -220,7 +220,7 @@ def test_transfer_page_moves_money_and_refuses_overdraft(world, payer, client_fo
     data = {"source": general.pk, "target": school.pk, "amount": "600", "currency": "TJS",
             "entry_date": timezone.localdate().isoformat(), "note": "Earmark", "idempotency_key": new_key()}
     refused = client.post(url, data)
-    assert refused.status_code == 400 and "Not enough money" in refused.content.decode()
+    assert refused.status_code == 400 and "Not enough" in refused.content.decode()
     client.post(url, {**data, "amount": "450", "idempotency_key": new_key()})
     body = client.get(f"/ledger/mha/{world.association_a.pk}/").content.decode()
     assert "450.00" in body and "50.00" in body
