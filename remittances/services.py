@@ -24,6 +24,7 @@ from associations.models import Association, Meeting, Membership
 from mha_portal import idempotency
 from mha_portal.money import normalise_decimal_text
 from mha_portal.scoping import can_write_in_association, scope_for
+from remittances import signals
 from remittances.chain import entry_digest
 from remittances.models import (
     ExchangeRate,
@@ -370,6 +371,10 @@ def reversal_approve(*, user, request: ReversalRequest, entry_date: date | None 
     _check_date(book, entry_date)
     if original.amount_tjs > 0:
         _check_balance(original.fund, -original.amount_tjs)
+    # Extension point (remittances/signals.py): apps above this one, e.g. projects for EU
+    # matching, may veto the reversal by raising ValidationError, under the book's lock.
+    signals.reversal_approving.send(sender=LedgerEntry, original=original, request=request, user=user,
+                                    entry_date=entry_date)
     entry = LedgerEntry(
         fund=original.fund, kind=LedgerEntry.Kind.REVERSAL, entry_date=entry_date, amount=original.amount,
         rate=original.rate, rate_date=original.rate_date, rate_source=original.rate_source,
@@ -383,6 +388,8 @@ def reversal_approve(*, user, request: ReversalRequest, entry_date: date | None 
     request.decided_at = timezone.now()
     request.reversal = entry
     request.save(update_fields=["status", "decided_by", "decided_at", "reversal"])
+    signals.reversal_approved.send(sender=LedgerEntry, original=original, reversal=entry, request=request,
+                                   user=user)
     return entry
 
 
