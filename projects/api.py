@@ -277,6 +277,20 @@ class ProjectViewSet(ScopedModelViewSet):
             note=values["note"], idempotency_key=idempotency.key_from_request(request))
         return Response({"request": posting.pk, "status": posting.status}, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=ReleaseSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def clawback(self, request, pk=None):
+        """Request a clawback of released EU match back to the window (posted when a second person
+        approves the posting request)."""
+        project = self.get_object()
+        serializer = ReleaseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        posting = services.match_clawback_request(
+            user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
+            note=values["note"], idempotency_key=idempotency.key_from_request(request))
+        return Response({"request": posting.pk, "status": posting.status}, status=status.HTTP_201_CREATED)
+
     @extend_schema(request=MilestoneInputSerializer, responses={201: MilestoneSerializer})
     @action(detail=True, methods=["post"])
     def milestones(self, request, pk=None):
@@ -406,8 +420,14 @@ class GrantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Grant
-        fields = ["id", "enterprise", "amount", "currency", "granted_on", "conditions", "status"]
-        read_only_fields = ["status"]
+        fields = ["id", "enterprise", "amount", "currency", "granted_on", "conditions", "repayable", "status",
+                  "posting_request"]
+        read_only_fields = ["status", "posting_request"]
+
+
+class RepaymentSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY)
+    date = serializers.DateField()
 
 
 class GrantStatusSerializer(serializers.Serializer):
@@ -429,7 +449,8 @@ class GrantViewSet(ScopedModelViewSet):
         serializer.instance = services.grant_create(
             user=self.request.user, enterprise=enterprise,
             amount=Money(money["amount"], money.get("currency", {}).get("code", "TJS")),
-            granted_on=values["granted_on"], conditions=values.get("conditions", ""))
+            granted_on=values["granted_on"], conditions=values.get("conditions", ""),
+            repayable=values.get("repayable", False))
 
     @extend_schema(request=GrantStatusSerializer, responses={200: GrantSerializer})
     @action(detail=True, methods=["post"], url_path="status")
@@ -439,6 +460,19 @@ class GrantViewSet(ScopedModelViewSet):
         serializer.is_valid(raise_exception=True)
         grant = services.grant_set_status(user=request.user, grant=grant, status=serializer.validated_data["status"])
         return Response(GrantSerializer(grant).data)
+
+    @extend_schema(request=RepaymentSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def repayments(self, request, pk=None):
+        """Request a repayment of the grant (posted when a second person approves the posting request)."""
+        grant = get_visible_or_404(Grant, request.user, pk=pk)
+        serializer = RepaymentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        posting = services.grant_repayment_request(user=request.user, grant=grant, amount=values["amount"],
+                                                   on=values["date"],
+                                                   idempotency_key=idempotency.key_from_request(request))
+        return Response({"request": posting.pk, "status": posting.status}, status=status.HTTP_201_CREATED)
 
 
 routes = [

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Subquery, Sum
+from django.db.models import DecimalField, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from remittances import money as ledger_money
@@ -24,7 +24,13 @@ CENT = Decimal("0.01")
 def _sum(queryset, field: str) -> Decimal:
     """A Decimal sum to the cent (SQLite returns sums with spurious extra digits)."""
     return (queryset.aggregate(total=Sum(field))["total"] or ZERO).quantize(CENT)
+
+
 MATCH_REFERENCE = "eu-match:project"
+# Matched money returned by the project to the window: a maker–checker disbursement from its fund.
+CLAWBACK_REFERENCE = "eu-clawback:project"
+MICRO_GRANT_REFERENCE = "micro-grant"
+MICRO_GRANT_REPAYMENT_REFERENCE = "micro-grant-repayment"
 
 
 def rate_to_eur(currency: str, on: date) -> tuple[Decimal, date]:
@@ -61,9 +67,11 @@ def _fund_total(kind: str, reference_prefix: str | None = None):
 
 
 def with_fund_totals(queryset):
-    """Annotate projects with their earmarked contributions and released match, in one query."""
+    """Annotate projects with their earmarked contributions and released match (net of clawbacks,
+    which are negative entries), in one query."""
     return queryset.annotate(ledger_community_eur=_fund_total(LedgerEntry.Kind.CONTRIBUTION),
-                             ledger_released_eur=_fund_total(LedgerEntry.Kind.GRANT, f"{MATCH_REFERENCE}:"))
+                             ledger_released_eur=_fund_total(LedgerEntry.Kind.GRANT, f"{MATCH_REFERENCE}:")
+                             + _fund_total(LedgerEntry.Kind.DISBURSEMENT, f"{CLAWBACK_REFERENCE}:"))
 
 
 def with_capital(queryset):
@@ -88,11 +96,30 @@ def _match_entries(project):
                                             reference=_reference(project)))
 
 
-def project_released_eur(project, *, include_pending: bool = False) -> Decimal:
-    """EU match money posted to the project's fund; with pending release requests if asked."""
+def _clawback_reference(project) -> str:
+    return f"{CLAWBACK_REFERENCE}:{project.pk}"
+
+
+def lock_book(association) -> None:
+    """Take the MHA's ledger book lock first: every path that also locks a window or a project
+    does so after the book, the order the ledger's own signals impose (no deadlocks)."""
+    ledger_services._lock_book(association)
+
+
+def project_clawed_back_eur(project) -> Decimal:
+    """Matched money the project returned to the window (a positive number)."""
     if project.fund_id is None:
         return ZERO
-    released = _sum(_match_entries(project), "amount_eur")
+    return -_sum(_live(LedgerEntry.objects.filter(fund_id=project.fund_id, kind=LedgerEntry.Kind.DISBURSEMENT,
+                                                  reference=_clawback_reference(project))), "amount_eur")
+
+
+def project_released_eur(project, *, include_pending: bool = False) -> Decimal:
+    """EU match money posted to the project's fund, less what was clawed back; with pending
+    release requests if asked."""
+    if project.fund_id is None:
+        return ZERO
+    released = _sum(_match_entries(project), "amount_eur") - project_clawed_back_eur(project)
     if include_pending:
         pending = _sum(PostingRequest.objects.filter(
             fund_id=project.fund_id, kind=PostingRequest.Kind.GRANT, status=PostingRequest.Status.PENDING,
@@ -137,6 +164,99 @@ def request_match_release(*, project, user, amount_eur: Decimal, on: date, note:
     )
 
 
+def match_postings(project):
+    """Releases and clawbacks of the project's match, newest first."""
+    if project.fund_id is None:
+        return PostingRequest.objects.none()
+    return PostingRequest.objects.filter(fund_id=project.fund_id).filter(
+        Q(kind=PostingRequest.Kind.GRANT, reference=_reference(project))
+        | Q(kind=PostingRequest.Kind.DISBURSEMENT, reference=_clawback_reference(project))).select_related(
+        "requested_by", "decided_by")
+
+
+def clawback_requests(project):
+    if project.fund_id is None:
+        return PostingRequest.objects.none()
+    return PostingRequest.objects.filter(fund_id=project.fund_id, kind=PostingRequest.Kind.DISBURSEMENT,
+                                         reference=_clawback_reference(project)).select_related(
+        "requested_by", "decided_by")
+
+
+def pending_clawback_eur(project) -> Decimal:
+    return _sum(clawback_requests(project).filter(status=PostingRequest.Status.PENDING), "amount")
+
+
+def request_clawback(*, project, user, amount_eur: Decimal, on: date, note: str,
+                     idempotency_key: str | None) -> PostingRequest:
+    """Matched money paid back from the project's fund to the window: posted when a second person
+    approves (it is a disbursement, so the fund must hold the euros)."""
+    return ledger_services.posting_request_create(
+        user=user, fund=project.fund, kind=PostingRequest.Kind.DISBURSEMENT, amount=amount_eur, currency="EUR",
+        entry_date=on, channel=LedgerEntry.Channel.BANK, counterparty="European Union (IOM programme)",
+        reference=_clawback_reference(project), purpose=(note or f"EU match clawback: {project.title}")[:500],
+        idempotency_key=idempotency_key,
+    )
+
+
+def is_match_release(request: PostingRequest) -> bool:
+    return request.kind == PostingRequest.Kind.GRANT and request.reference.startswith(f"{MATCH_REFERENCE}:")
+
+
+def is_clawback(kind: str, reference: str) -> bool:
+    return kind == PostingRequest.Kind.DISBURSEMENT and reference.startswith(f"{CLAWBACK_REFERENCE}:")
+
+
+def approve_posting(*, user, request: PostingRequest) -> LedgerEntry:
+    return ledger_services.posting_request_approve(user=user, request=request)
+
+
+def reject_posting(*, user, request: PostingRequest, note: str = "") -> PostingRequest:
+    return ledger_services.posting_request_reject(user=user, request=request, note=note)
+
+
+# ---- micro-credit grants
+
+def request_micro_grant(*, grant, user) -> PostingRequest:
+    enterprise = grant.enterprise
+    return ledger_services.posting_request_create(
+        user=user, fund=enterprise.fund, kind=PostingRequest.Kind.GRANT, amount=grant.amount.amount,
+        currency=str(grant.amount.currency), entry_date=grant.granted_on, channel=LedgerEntry.Channel.BANK,
+        counterparty="IOM programme (micro-credit grant)", reference=f"{MICRO_GRANT_REFERENCE}:{grant.pk}",
+        purpose=f"Micro-credit grant: {enterprise.name}"[:500], idempotency_key=f"micro-grant-{grant.pk}")
+
+
+def request_micro_grant_repayment(*, grant, user, amount: Decimal, on: date,
+                                  idempotency_key: str | None) -> PostingRequest:
+    return ledger_services.posting_request_create(
+        user=user, fund=grant.enterprise.fund, kind=PostingRequest.Kind.DISBURSEMENT, amount=amount,
+        currency=str(grant.amount.currency), entry_date=on, channel=LedgerEntry.Channel.BANK,
+        counterparty="IOM programme (micro-credit grant repayment)",
+        reference=f"{MICRO_GRANT_REPAYMENT_REFERENCE}:{grant.pk}",
+        purpose=f"Micro-credit grant repayment: {grant.enterprise.name}"[:500], idempotency_key=idempotency_key)
+
+
+def micro_grant_repayments(grant):
+    return PostingRequest.objects.filter(reference=f"{MICRO_GRANT_REPAYMENT_REFERENCE}:{grant.pk}",
+                                         kind=PostingRequest.Kind.DISBURSEMENT).select_related(
+        "requested_by", "decided_by", "entry")
+
+
+def micro_grant_repaid(grant) -> Decimal:
+    """Repayments posted (not reversed), in the grant's currency."""
+    entries = _live(LedgerEntry.objects.filter(kind=LedgerEntry.Kind.DISBURSEMENT,
+                                               reference=f"{MICRO_GRANT_REPAYMENT_REFERENCE}:{grant.pk}"))
+    return _sum(entries, "amount")
+
+
+def micro_grant_id(request: PostingRequest, *, repayment: bool) -> int | None:
+    prefix = f"{MICRO_GRANT_REPAYMENT_REFERENCE if repayment else MICRO_GRANT_REFERENCE}:"
+    kind = PostingRequest.Kind.DISBURSEMENT if repayment else PostingRequest.Kind.GRANT
+    if request.kind != kind or not request.reference.startswith(prefix):
+        return None
+    tail = request.reference[len(prefix):]
+    return int(tail) if tail.isdigit() else None
+
+
 def approve_match_release(*, user, request: PostingRequest) -> LedgerEntry:
     return ledger_services.posting_request_approve(user=user, request=request)
 
@@ -146,7 +266,9 @@ def reject_match_release(*, user, request: PostingRequest, note: str = "") -> Po
 
 
 def match_released_eur_total(fund_ids) -> Decimal:
-    entries = _live(LedgerEntry.objects.filter(fund_id__in=fund_ids, kind=LedgerEntry.Kind.GRANT,
-                                               reference__startswith=f"{MATCH_REFERENCE}:"))
+    """Released match net of clawbacks (clawback entries are negative)."""
+    entries = _live(LedgerEntry.objects.filter(fund_id__in=fund_ids).filter(
+        Q(kind=LedgerEntry.Kind.GRANT, reference__startswith=f"{MATCH_REFERENCE}:")
+        | Q(kind=LedgerEntry.Kind.DISBURSEMENT, reference__startswith=f"{CLAWBACK_REFERENCE}:")))
     return _sum(entries, "amount_eur")
 

@@ -215,8 +215,15 @@ class Project(models.Model):
 
 
 class ProjectEvent(models.Model):
-    """One step of the workflow, with who took it, when and why: the project's decision trail."""
+    """One step of the workflow, or a change of the committed match, with who took it, when and
+    why: the project's decision trail."""
 
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        MATCH_LOWERED = "match_lowered", _("Match lowered after a reversal")
+        CLAWBACK = "clawback", _("Clawback of released match")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.STATUS)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project"))
     from_status = models.CharField(_("from"), max_length=20, choices=ProjectStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=ProjectStatus.choices)
@@ -406,7 +413,14 @@ class Grant(models.Model):
                         currency_choices=BUDGET_CURRENCIES)
     granted_on = models.DateField(_("date"))
     conditions = models.TextField(_("conditions"), blank=True)
+    repayable = models.BooleanField(_("to be repaid"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
+    # Maker–checker through the ledger: the request that posts the grant to the business's fund.
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", editable=False, verbose_name=_("requested by"))
+    posting_request = models.OneToOneField("remittances.PostingRequest", on_delete=models.PROTECT, null=True,
+                                           blank=True, related_name="micro_grant", editable=False,
+                                           verbose_name=_("ledger request"))
     history = HistoricalRecords()
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scope_rule = ScopeRule(jamoat="enterprise__jamoat_id", association="enterprise__association_id",

@@ -12,6 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from djmoney.money import Money
@@ -21,7 +22,7 @@ from communities.models import Village
 from households.models import Household
 from mha_portal.scoping import can_write_in_jamoat, scope_for
 from projects import ledger
-from projects.matching import eu_match
+from projects.matching import eu_match, followed_match
 from projects.models import (
     COMMITTED_STATUSES,
     Attachment,
@@ -39,6 +40,7 @@ from projects.models import (
 from projects.uploads import validate_upload
 
 S = ProjectStatus
+ZERO = Decimal("0")
 
 
 def is_officer(user) -> bool:
@@ -250,10 +252,18 @@ def project_appraise(*, user, project: Project, reason: str = "") -> Project:
     return _record(project, action="appraise", user=user, reason=reason)
 
 
-def approval_problems(project: Project, *, contributions_eur: Decimal) -> list[str]:
+def approval_problems(project: Project, *, contributions_eur: Decimal, on: date | None = None) -> list[str]:
     """Why the project cannot be approved yet (empty when it can)."""
     window = project.window
     problems = []
+    on = on or timezone.localdate()
+    if not window.is_open_on(on):
+        problems.append(_(
+            "The funding window “%(window)s” is open from %(opens)s to %(closes)s: it cannot approve a "
+            "project on %(today)s."
+        ) % {"window": window.name, "opens": date_format(window.opens_on, "SHORT_DATE_FORMAT"),
+             "closes": date_format(window.closes_on, "SHORT_DATE_FORMAT"),
+             "today": date_format(on, "SHORT_DATE_FORMAT")})
     if project.category not in window.eligible_categories:
         problems.append(_("The category “%(category)s” is not eligible in the window “%(window)s”.") % {
             "category": project.get_category_display(), "window": window.name})
@@ -279,7 +289,7 @@ def project_approve(*, user, project: Project, reason: str = "") -> Project:
     project = _lock(project, "approve")
     project.window = window
     contributions = ledger.project_contributions_eur(project)
-    problems = approval_problems(project, contributions_eur=sum(contributions, Decimal("0")))
+    problems = approval_problems(project, contributions_eur=sum(contributions, Decimal("0")), on=timezone.localdate())
     if problems:
         raise ValidationError(problems)
     match = eu_match(contributions=contributions, ratio=window.match_ratio, cap=window.cap_per_project_eur,
@@ -397,15 +407,20 @@ def match_release_request(*, user, project: Project, amount_eur: Decimal, on: da
                           idempotency_key: str | None):
     """Ask the ledger to release part of the committed EU match (a second person approves it there)."""
     _require_officer(user)
+    if amount_eur is None or amount_eur <= 0:
+        raise ValidationError({"amount_eur": _("The amount must be greater than zero.")})
+    ledger.lock_book(project.association)  # lock order: book, window, project
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.status not in (S.APPROVED, S.IN_PROGRESS):
         raise ValidationError(_("Matched money is released only to an approved project or one in progress."))
-    if amount_eur is None or amount_eur <= 0:
-        raise ValidationError({"amount_eur": _("The amount must be greater than zero.")})
-    available = project.eu_match_eur - ledger.project_released_eur(project, include_pending=True)
+    released = ledger.project_released_eur(project, include_pending=True)
+    available = project.eu_match_eur - released
     if amount_eur > available:
         raise ValidationError({"amount_eur": _(
-            "Only EUR %(available)s of the committed match is left to release.") % {"available": available}})
+            "Releases cannot exceed the current EU match: the match is EUR %(match)s, EUR %(released)s is "
+            "released or awaiting approval, so only EUR %(available)s is left to release."
+        ) % {"match": project.eu_match_eur, "released": released, "available": max(available, ZERO)}},
+            code="over_match")
     return ledger.request_match_release(project=project, user=user, amount_eur=amount_eur, on=on, note=note,
                                         idempotency_key=idempotency_key)
 
@@ -475,34 +490,136 @@ def enterprise_member_add(*, user, enterprise: Enterprise, household: Household,
 
 GRANT_FLOW = {
     Grant.Status.APPLIED: (Grant.Status.APPROVED, Grant.Status.REJECTED),
-    Grant.Status.APPROVED: (Grant.Status.DISBURSED,),
-    Grant.Status.DISBURSED: (Grant.Status.REPAID,),
+    Grant.Status.APPROVED: (Grant.Status.DISBURSED, Grant.Status.REJECTED),
 }
 
 
 @transaction.atomic
-def grant_create(*, user, enterprise: Enterprise, amount: Money, granted_on: date, conditions: str = "") -> Grant:
+def grant_create(*, user, enterprise: Enterprise, amount: Money, granted_on: date, conditions: str = "",
+                 repayable: bool = False) -> Grant:
+    """An application for a micro-credit grant; an officer approves it (the maker of the ledger
+    posting) and another person posts it to the business's fund (the checker)."""
     _require_jamoat_writer(user, enterprise.jamoat_id)
     if amount.amount <= 0:
         raise ValidationError({"amount": _("The amount must be greater than zero.")})
-    grant = Grant(enterprise=enterprise, amount=amount, granted_on=granted_on, conditions=conditions)
+    if granted_on and granted_on > timezone.localdate():
+        raise ValidationError({"granted_on": _("The date cannot be in the future.")})
+    grant = Grant(enterprise=enterprise, amount=amount, granted_on=granted_on, conditions=conditions,
+                  repayable=repayable)
     grant.full_clean()
     grant.save()
     return grant
 
 
+def _grant_status_error(grant: Grant, status: str) -> ValidationError:
+    return ValidationError({"status": _("A grant that is %(current)s cannot become %(new)s.") % {
+        "current": grant.get_status_display().lower(), "new": str(Grant.Status(status).label).lower()
+        if status in Grant.Status.values else status}})
+
+
 @transaction.atomic
-def grant_set_status(*, user, grant: Grant, status: str) -> Grant:
-    """Officers decide on grants; each status follows the one before it."""
+def grant_approve(*, user, grant: Grant) -> Grant:
+    """The officer's decision: the grant is approved and its posting to the business's fund
+    requested in the ledger (maker); another person posts it (`grant_post`)."""
+    _require_officer(user)
+    grant = Grant.objects.select_for_update().select_related("enterprise").get(pk=grant.pk)
+    if grant.status != Grant.Status.APPLIED:
+        raise _grant_status_error(grant, Grant.Status.APPROVED)
+    grant.posting_request = ledger.request_micro_grant(grant=grant, user=user)
+    grant.status = Grant.Status.APPROVED
+    grant.requested_by = user
+    grant.save(update_fields=["posting_request", "status", "requested_by"])
+    return grant
+
+
+@transaction.atomic
+def grant_post(*, user, grant: Grant):
+    """The checker: posts the approved grant to the business's fund, with a receipt number."""
+    if grant.posting_request_id is None:
+        raise _grant_status_error(grant, Grant.Status.DISBURSED)
+    # The ledger locks its book, then our receiver locks the grant (book before grant).
+    ledger.approve_posting(user=user, request=grant.posting_request)
+    return Grant.objects.get(pk=grant.pk)
+
+
+@transaction.atomic
+def grant_reject(*, user, grant: Grant, note: str = "") -> Grant:
     _require_officer(user)
     grant = Grant.objects.select_for_update().get(pk=grant.pk)
-    if status not in GRANT_FLOW.get(grant.status, ()):
-        raise ValidationError({"status": _("A grant that is %(current)s cannot become %(new)s.") % {
-            "current": grant.get_status_display().lower(), "new": str(Grant.Status(status).label).lower()
-            if status in Grant.Status.values else status}})
-    grant.status = status
-    grant.save()
+    if grant.status not in (Grant.Status.APPLIED, Grant.Status.APPROVED):
+        raise _grant_status_error(grant, Grant.Status.REJECTED)
+    if grant.posting_request_id is not None and grant.posting_request.status == "pending":
+        ledger.reject_posting(user=user, request=grant.posting_request, note=note)
+    grant.status = Grant.Status.REJECTED
+    grant.save(update_fields=["status"])
     return grant
+
+
+def grant_set_status(*, user, grant: Grant, status: str) -> Grant:
+    """The page's and the API's one door: approve, post (disbursed) or reject."""
+    actions = {Grant.Status.APPROVED: grant_approve, Grant.Status.DISBURSED: grant_post,
+               Grant.Status.REJECTED: grant_reject}
+    if status == Grant.Status.DISBURSED:
+        _require_officer(user)
+    grant = Grant.objects.get(pk=grant.pk)
+    if status not in actions or status not in GRANT_FLOW.get(grant.status, ()):
+        if status == Grant.Status.REPAID and grant.status == Grant.Status.DISBURSED:
+            raise ValidationError({"status": _(
+                "A grant becomes repaid when its repayments, approved by a second person, add up to its amount.")})
+        raise _grant_status_error(grant, status)
+    return actions[status](user=user, grant=grant)
+
+
+def _micro_grant_posting(*, grant_id: int, user) -> None:
+    """Receiver side (under the book lock): the grant's posting is being approved."""
+    grant = Grant.objects.select_for_update().get(pk=grant_id)
+    if grant.status != Grant.Status.APPROVED:
+        raise _grant_status_error(grant, Grant.Status.DISBURSED)
+    grant.status = Grant.Status.DISBURSED
+    grant.save(update_fields=["status"])
+
+
+def _micro_grant_repayment_posting(*, grant_id: int, amount: Decimal) -> None:
+    grant = Grant.objects.select_for_update().get(pk=grant_id)
+    repaid = ledger.micro_grant_repaid(grant)
+    if grant.status != Grant.Status.DISBURSED or repaid + amount > grant.amount.amount:
+        raise MatchConflict({"amount": _(
+            "Repayments cannot exceed the grant: %(currency)s %(repaid)s of %(currency)s %(total)s is repaid, "
+            "%(currency)s %(amount)s more is refused.") % {
+            "currency": grant.amount.currency, "repaid": repaid, "total": grant.amount.amount, "amount": amount}},
+            code="over_grant")
+    if repaid + amount == grant.amount.amount:
+        grant.status = Grant.Status.REPAID
+        grant.save(update_fields=["status"])
+
+
+@transaction.atomic
+def grant_repayment_request(*, user, grant: Grant, amount: Decimal, on: date, idempotency_key: str | None):
+    """The business pays back part of a repayable grant (maker); posted when a second person approves."""
+    grant = Grant.objects.select_related("enterprise__fund").get(pk=grant.pk)
+    if not grant.repayable:
+        raise ValidationError(_("This grant is not to be repaid."), code="not_repayable")
+    if grant.status != Grant.Status.DISBURSED:
+        raise ValidationError(_("Only a disbursed grant is repaid."), code="not_disbursed")
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("The amount must be greater than zero.")})
+    repaid = ledger.micro_grant_repaid(grant)
+    pending = sum((r.amount.amount for r in ledger.micro_grant_repayments(grant).filter(status="pending")), ZERO)
+    if repaid + pending + amount > grant.amount.amount:
+        raise ValidationError({"amount": _(
+            "Repayments cannot exceed the grant: %(currency)s %(repaid)s of %(currency)s %(total)s is repaid or "
+            "awaiting approval, %(currency)s %(amount)s more is refused.") % {
+            "currency": grant.amount.currency, "repaid": repaid + pending, "total": grant.amount.amount,
+            "amount": amount}}, code="over_grant")
+    return ledger.request_micro_grant_repayment(grant=grant, user=user, amount=amount, on=on,
+                                                idempotency_key=idempotency_key)
+
+
+@transaction.atomic
+def grant_repayment_approve(*, user, grant: Grant, posting):
+    if ledger.micro_grant_id(posting, repayment=True) != grant.pk:
+        raise ValidationError(_("This request is not a repayment of this grant."))
+    return ledger.approve_posting(user=user, request=posting)
 
 
 @transaction.atomic
@@ -527,3 +644,166 @@ def performance_report_add(*, user, enterprise: Enterprise, period_start: date, 
     report.full_clean()
     report.save()
     return report
+
+
+# ---------------------------------------------------------------- the match follows its contributions
+#
+# Lock order everywhere: the MHA's ledger book, then the funding window, then the project. The
+# ledger takes its book lock before it asks us (remittances/signals.py), so our own paths that
+# touch the ledger take the book first too.
+
+
+class MatchConflict(ValidationError):
+    """A refusal caused by the state of the money (already released, changed meanwhile): the API
+    answers 409 rather than 400."""
+
+    http_status = 409
+
+
+def _released_eur(project: Project) -> Decimal:
+    return ledger.project_released_eur(project)
+
+
+def match_release_check(*, project_id: int, amount_eur: Decimal) -> None:
+    """Under the book lock, before a release is posted: releases never exceed the current match."""
+    project = Project.objects.select_for_update().get(pk=project_id)
+    if project.status not in (S.APPROVED, S.IN_PROGRESS):
+        raise MatchConflict(_("Matched money is released only to an approved project or one in progress."),
+                            code="not_releasable")
+    released = _released_eur(project)
+    if released + amount_eur > project.eu_match_eur:
+        raise MatchConflict({"amount_eur": _(
+            "Releases cannot exceed the current EU match: the match of “%(project)s” is now EUR %(match)s and "
+            "EUR %(released)s is already released, so this release of EUR %(amount)s is refused."
+        ) % {"project": project.title, "match": project.eu_match_eur, "released": released,
+             "amount": amount_eur}}, code="over_match")
+
+
+def clawback_check(*, project_id: int, amount_eur: Decimal) -> None:
+    """Under the book lock, before a clawback is posted: it returns at most what was released."""
+    project = Project.objects.select_for_update().get(pk=project_id)
+    released = _released_eur(project)
+    if amount_eur > released:
+        raise MatchConflict({"amount_eur": _(
+            "A clawback returns released money only: EUR %(released)s is released, EUR %(amount)s cannot be "
+            "clawed back.") % {"released": released, "amount": amount_eur}}, code="over_released")
+
+
+def _reversal_shortfall_error(project: Project, *, amount: Decimal, match: Decimal, new: Decimal,
+                              released: Decimal) -> MatchConflict:
+    return MatchConflict(_(
+        "Reversing this contribution of EUR %(amount)s would lower the EU match of “%(project)s” from EUR "
+        "%(match)s to EUR %(new)s, below the EUR %(released)s already released. Record a clawback of at "
+        "least EUR %(short)s (approved by a second person) first."
+    ) % {"amount": amount, "project": project.title, "match": match, "new": new, "released": released,
+         "short": released - new}, code="below_released")
+
+
+def project_match_follow_reversal(*, project_id: int, original, user, reason: str) -> Project | None:
+    """A contribution earmarked to the project is being reversed (called under the book lock):
+    lower the match to min(ratio × eligible now, cap, committed), give the difference back to the
+    window and record it; refuse if the match would fall below what was already released."""
+    project = Project.objects.only("window_id").get(pk=project_id)
+    window = FundingWindow.objects.select_for_update().get(pk=project.window_id)
+    project = Project.objects.select_for_update().get(pk=project_id)
+    if project.eu_match_eur <= 0:
+        return None  # nothing committed (not approved yet, rejected, or cancelled before any release)
+    eligible = sum(ledger.project_contributions_eur(project), ZERO) - original.amount_eur
+    new = followed_match(current=project.eu_match_eur, eligible=eligible, ratio=window.match_ratio,
+                         cap=window.cap_per_project_eur)
+    released = _released_eur(project)
+    if new < released:
+        raise _reversal_shortfall_error(project, amount=original.amount_eur, match=project.eu_match_eur, new=new,
+                                        released=released)
+    if new == project.eu_match_eur:
+        return project
+    difference = project.eu_match_eur - new
+    FundingWindow.objects.filter(pk=window.pk).update(committed_eur=F("committed_eur") - difference)
+    before = project.eu_match_eur
+    project.eu_match_eur = new
+    project.save(update_fields=["eu_match_eur"])
+    ProjectEvent.objects.create(
+        project=project, kind=ProjectEvent.Kind.MATCH_LOWERED, from_status=project.status, to_status=project.status,
+        actor=user, match_eur=new, reason=_(
+            "Contribution no. %(receipt)s of EUR %(amount)s reversed (%(reason)s): EU match lowered from EUR "
+            "%(before)s to EUR %(after)s; EUR %(difference)s returned to the window."
+        ) % {"receipt": original.receipt_number or original.sequence, "amount": original.amount_eur,
+             "reason": reason, "before": before, "after": new, "difference": difference})
+    return project
+
+
+def on_reversal_approving(sender, *, original, request, user, **kwargs) -> None:
+    """remittances.signals.reversal_approving: the ledger is about to reverse `original`."""
+    project_id = Project.objects.filter(fund_id=original.fund_id).values_list("pk", flat=True).first()
+    if project_id is None:
+        return
+    if original.kind == "contribution":
+        project_match_follow_reversal(project_id=project_id, original=original, user=user, reason=request.reason)
+    elif ledger.is_clawback(original.kind, original.reference):
+        # Undoing a clawback puts the money back as released: only within the current match.
+        match_release_check(project_id=project_id, amount_eur=-original.amount_eur)
+
+
+def on_posting_approving(sender, *, request, user, **kwargs):
+    """remittances.signals.posting_approving: a release, clawback or micro-grant is about to be posted."""
+    if ledger.is_match_release(request) or ledger.is_clawback(request.kind, request.reference):
+        project_id = Project.objects.filter(fund_id=request.fund_id).values_list("pk", flat=True).first()
+        if project_id is None:
+            return None
+        if str(request.amount.currency) != "EUR":
+            raise ValidationError(_("Matched money is released and clawed back in EUR only."))
+        if ledger.is_match_release(request):
+            match_release_check(project_id=project_id, amount_eur=request.amount.amount)
+        else:
+            clawback_check(project_id=project_id, amount_eur=request.amount.amount)
+            _record_clawback(project_id=project_id, request=request, user=user)
+        return None
+    grant_id = ledger.micro_grant_id(request, repayment=False)
+    if grant_id is not None:
+        _micro_grant_posting(grant_id=grant_id, user=user)
+        return {"receipt": True}
+    grant_id = ledger.micro_grant_id(request, repayment=True)
+    if grant_id is not None:
+        _micro_grant_repayment_posting(grant_id=grant_id, amount=request.amount.amount)
+        return {"receipt": True}
+    return None
+
+
+def _record_clawback(*, project_id: int, request, user) -> None:
+    project = Project.objects.get(pk=project_id)
+    ProjectEvent.objects.create(
+        project=project, kind=ProjectEvent.Kind.CLAWBACK, from_status=project.status, to_status=project.status,
+        actor=user, match_eur=project.eu_match_eur, reason=_(
+            "Clawback of EUR %(amount)s returned to the window (requested by %(maker)s): %(purpose)s"
+        ) % {"amount": request.amount.amount, "maker": request.requested_by, "purpose": request.purpose})
+
+
+@transaction.atomic
+def match_clawback_request(*, user, project: Project, amount_eur: Decimal, on: date, note: str = "",
+                           idempotency_key: str | None):
+    """Ask to return released match money to the window (posted when a second person approves it),
+    e.g. so that a contribution can be reversed."""
+    _require_officer(user)
+    if amount_eur is None or amount_eur <= 0:
+        raise ValidationError({"amount_eur": _("The amount must be greater than zero.")})
+    ledger.lock_book(project.association)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    released = _released_eur(project)
+    pending = ledger.pending_clawback_eur(project)
+    if amount_eur + pending > released:
+        raise ValidationError({"amount_eur": _(
+            "A clawback returns released money only: EUR %(released)s is released and EUR %(pending)s is "
+            "already awaiting approval, so at most EUR %(available)s can be clawed back."
+        ) % {"released": released, "pending": pending, "available": max(released - pending, ZERO)}},
+            code="over_released")
+    return ledger.request_clawback(project=project, user=user, amount_eur=amount_eur, on=on, note=note,
+                                   idempotency_key=idempotency_key)
+
+
+def match_posting_decide(*, user, project: Project, posting, approve: bool, note: str = ""):
+    """Approve (post) or reject a release or clawback of the project; the ledger enforces
+    maker–checker and our receiver the match rules, under the book lock."""
+    _require_officer(user)
+    if approve:
+        return ledger.approve_posting(user=user, request=posting)
+    return ledger.reject_posting(user=user, request=posting, note=note)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("<int:pk>/releases/", views.release_request, name="release-request"),
     path("<int:pk>/releases/<int:request_pk>/<str:decision>/", views.release_decide, name="release-decide"),
+    path("<int:pk>/clawbacks/", views.clawback_request, name="clawback-request"),
     path("<int:pk>/<str:action>/", views.project_transition, name="transition"),
     path("windows/", views.window_list, name="window-list"),
     path("windows/new/", views.window_create, name="window-create"),

@@ -153,12 +153,13 @@ def project_detail(request, pk: int):
         "events": project.events.select_related("actor"),
         "milestones": project.milestones.all(),
         "attachments": project.attachments.all(),
-        "releases": ledger.match_release_requests(project),
+        "releases": ledger.match_postings(project),
         "actions": actions,
         "editable": editable and project.status in (ProjectStatus.PROPOSED, ProjectStatus.APPRAISED),
         "can_add": editable and project.status not in (ProjectStatus.REJECTED, ProjectStatus.CANCELLED,
                                                         ProjectStatus.COMPLETED),
         "can_release": officer and project.status in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS),
+        "can_claw_back": officer and project.funding.eu_released > 0,
         "reason_form": forms.ReasonForm(),
         "complete_form": forms.CompleteForm(),
         "milestone_form": forms.MilestoneForm(),
@@ -260,17 +261,33 @@ def release_request(request, pk: int):
 
 @login_required
 @require_POST
+def clawback_request(request, pk: int):
+    project = get_editable_or_404(Project, request.user, pk=pk)
+    form = forms.ReleaseForm(request.POST)
+    if form.is_valid():
+        values = form.cleaned_data
+        _run(request, lambda: services.match_clawback_request(
+            user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
+            note=values["note"], idempotency_key=key_from_request(request)),
+            _("Clawback requested: another person must approve it."))
+    else:
+        _flash_form_errors(request, form)
+    return redirect("projects:detail", project.pk)
+
+
+@login_required
+@require_POST
 def release_decide(request, pk: int, request_pk: int, decision: str):
     project = get_visible_or_404(Project, request.user, pk=pk)
-    posting = ledger.match_release_requests(project).filter(pk=request_pk).first()
+    posting = ledger.match_postings(project).filter(pk=request_pk).first()
     if posting is None or decision not in ("approve", "reject"):
         raise Http404
     try:
+        services.match_posting_decide(user=request.user, project=project, posting=posting,
+                                      approve=decision == "approve")
         if decision == "approve":
-            ledger.approve_match_release(user=request.user, request=posting)
-            messages.success(request, _("Release approved and posted to the ledger."))
+            messages.success(request, _("Approved and posted to the ledger."))
         else:
-            ledger.reject_match_release(user=request.user, request=posting)
             messages.success(request, _("Release rejected."))
     except ValidationError as error:
         for message in error.messages:
