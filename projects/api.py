@@ -22,7 +22,7 @@ from households.models import Household
 from mha_portal import idempotency
 from mha_portal.api import ScopedModelViewSet
 from mha_portal.scoping import get_visible_or_404
-from projects import ledger, services
+from projects import cofunding, ledger, services
 from projects.forms import MAX_COUNT
 from projects.models import (
     BUDGET_CURRENCIES,
@@ -132,9 +132,11 @@ class CompleteSerializer(serializers.Serializer):
 
 
 class ReleaseSerializer(serializers.Serializer):
-    amount_eur = serializers.DecimalField(**MONEY)
+    amount_eur = serializers.DecimalField(**MONEY, help_text="In the co-funder's currency (EUR for the lead).")
     date = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=400)
+    cofunder = serializers.SlugField(required=False, allow_blank=True, default="",
+                                     help_text="The co-funder's code; the window's lead co-funder when empty.")
 
 
 class MilestoneInputSerializer(serializers.Serializer):
@@ -274,7 +276,8 @@ class ProjectViewSet(ScopedModelViewSet):
         values = serializer.validated_data
         posting = services.match_release_request(
             user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
-            note=values["note"], idempotency_key=idempotency.key_from_request(request))
+            note=values["note"], idempotency_key=idempotency.key_from_request(request),
+            cofunder=cofunding.cofunder_for(project, values["cofunder"] or None))
         return Response({"request": posting.pk, "status": posting.status}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=ReleaseSerializer, responses={201: None})
@@ -288,7 +291,8 @@ class ProjectViewSet(ScopedModelViewSet):
         values = serializer.validated_data
         posting = services.match_clawback_request(
             user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
-            note=values["note"], idempotency_key=idempotency.key_from_request(request))
+            note=values["note"], idempotency_key=idempotency.key_from_request(request),
+            cofunder=cofunding.cofunder_for(project, values["cofunder"] or None))
         return Response({"request": posting.pk, "status": posting.status}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MilestoneInputSerializer, responses={201: MilestoneSerializer})

@@ -229,7 +229,7 @@ def _seed_enterprises(ctx: _Context, capital_eur: Decimal) -> int:
                            key=f"demo-business-{enterprise.pk}-{part}", days_ago=rng.randint(10, 90))
         grant = services.grant_create(user=ctx.staff, enterprise=enterprise,
                                       amount=Money(rng.choice([5000, 8000, 12000, 20000]), "TJS"),
-                                      granted_on=enterprise.founded + timedelta(days=30),
+                                      granted_on=ctx.today - timedelta(days=rng.randint(20, 80)),
                                       conditions="Repaid over 24 months into the MHA's fund.", repayable=True)
         # Maker–checker through the ledger: an officer approves, a second person posts it.
         steps = rng.randint(0, 2)

@@ -109,6 +109,16 @@ class ReleaseForm(IdempotentFormMixin, forms.Form):
     amount_eur = AmountField(label=_("Amount to release (EUR)"))
     date = forms.DateField(label=_("Date"), widget=DATE)
     note = forms.CharField(label=_("Note"), max_length=400, required=False)
+    cofunder = forms.ChoiceField(label=_("Co-funder"), required=False, choices=[])
+
+    def __init__(self, *args, cofunders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cofunders = list(cofunders)
+        if len(cofunders) > 1:
+            self.fields["cofunder"].choices = [(c.code, str(c)) for c in cofunders]
+            self.fields["amount_eur"].label = _("Amount (in the co-funder's currency)")
+        else:
+            del self.fields["cofunder"]
 
 
 class WindowForm(forms.Form):

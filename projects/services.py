@@ -10,7 +10,6 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -21,8 +20,7 @@ from associations.models import Association
 from communities.models import Village
 from households.models import Household
 from mha_portal.scoping import can_write_in_jamoat, scope_for
-from projects import ledger
-from projects.matching import eu_match, followed_match
+from projects import cofunding, ledger
 from projects.models import (
     COMMITTED_STATUSES,
     Attachment,
@@ -95,6 +93,7 @@ def funding_window_create(*, user, **fields) -> FundingWindow:
     _check_window(window)
     window.full_clean()
     window.save()
+    cofunding.sync_lead_from_window(window)  # the window's ratio, cap and budget are its lead co-funder's
     return window
 
 
@@ -109,6 +108,7 @@ def funding_window_update(*, user, window: FundingWindow, **fields) -> FundingWi
     _check_window(window)
     window.full_clean()
     window.save()
+    cofunding.sync_lead_from_window(window)
     return window
 
 
@@ -292,14 +292,8 @@ def project_approve(*, user, project: Project, reason: str = "") -> Project:
     problems = approval_problems(project, contributions_eur=sum(contributions, Decimal("0")), on=timezone.localdate())
     if problems:
         raise ValidationError(problems)
-    match = eu_match(contributions=contributions, ratio=window.match_ratio, cap=window.cap_per_project_eur,
-                     remaining=window.remaining_eur)
-    if match <= 0:
-        raise ValidationError(_(
-            "The EU budget of “%(window)s” is fully committed (EUR %(remaining)s left): this project "
-            "cannot be matched."
-        ) % {"window": window.name, "remaining": window.remaining_eur})
-    FundingWindow.objects.filter(pk=window.pk).update(committed_eur=F("committed_eur") + match)
+    # Each co-funder's match, committed against its budget (co-funder rows locked after the window).
+    match = cofunding.lead_amount(cofunding.commit_matches(window=window, project=project))
     project.eu_match_eur = match
     project.decided_by = user
     project.decided_on = timezone.localdate()
@@ -352,12 +346,9 @@ def project_cancel(*, user, project: Project, reason: str) -> Project:
     project = _lock(project, "cancel")
     if project.status in COMMITTED_STATUSES:
         _require_officer(user)
-        released = ledger.project_released_eur(project)
-        if ledger.project_released_eur(project, include_pending=True) != released:
+        if ledger.match_postings(project).filter(status="pending", kind="grant").exists():
             raise ValidationError(_("A release of matched money is awaiting approval: approve or reject it first."))
-        give_back = project.eu_match_eur - released
-        FundingWindow.objects.filter(pk=window.pk).update(committed_eur=F("committed_eur") - give_back)
-        project.eu_match_eur = released
+        project.eu_match_eur = cofunding.give_back_unreleased(window=window, project=project)
     else:
         _require_jamoat_writer(user, project.jamoat_id)
     return _record(project, action="cancel", user=user, reason=reason)
@@ -404,8 +395,9 @@ def attachment_add(*, user, project: Project, upload, kind: str = Attachment.Kin
 
 @transaction.atomic
 def match_release_request(*, user, project: Project, amount_eur: Decimal, on: date, note: str = "",
-                          idempotency_key: str | None):
-    """Ask the ledger to release part of the committed EU match (a second person approves it there)."""
+                          idempotency_key: str | None, cofunder=None):
+    """Ask the ledger to release part of a co-funder's committed match (the lead's by default; a
+    second person approves it there). `amount_eur` is in the co-funder's currency."""
     _require_officer(user)
     if amount_eur is None or amount_eur <= 0:
         raise ValidationError({"amount_eur": _("The amount must be greater than zero.")})
@@ -413,16 +405,18 @@ def match_release_request(*, user, project: Project, amount_eur: Decimal, on: da
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.status not in (S.APPROVED, S.IN_PROGRESS):
         raise ValidationError(_("Matched money is released only to an approved project or one in progress."))
-    released = ledger.project_released_eur(project, include_pending=True)
-    available = project.eu_match_eur - released
+    cofunder = cofunder or cofunding.cofunder_for(project, None)
+    match, released, available = cofunding.available_to_release(project, cofunder)
     if amount_eur > available:
         raise ValidationError({"amount_eur": _(
-            "Releases cannot exceed the current EU match: the match is EUR %(match)s, EUR %(released)s is "
-            "released or awaiting approval, so only EUR %(available)s is left to release."
-        ) % {"match": project.eu_match_eur, "released": released, "available": max(available, ZERO)}},
-            code="over_match")
+            "Releases cannot exceed the current match of %(cofunder)s: the match is %(currency)s %(match)s, "
+            "%(currency)s %(released)s is released or awaiting approval, so only %(currency)s %(available)s is "
+            "left to release."
+        ) % {"cofunder": cofunder.name, "currency": cofunder.currency, "match": match, "released": released,
+             "available": max(available, ZERO)}}, code="over_match")
     return ledger.request_match_release(project=project, user=user, amount_eur=amount_eur, on=on, note=note,
-                                        idempotency_key=idempotency_key)
+                                        idempotency_key=idempotency_key,
+                                        cofunder=cofunding.ledger_cofunder(cofunder))
 
 
 # ---------------------------------------------------------------- businesses and cooperatives
@@ -653,82 +647,39 @@ def performance_report_add(*, user, enterprise: Enterprise, period_start: date, 
 # touch the ledger take the book first too.
 
 
-class MatchConflict(ValidationError):
-    """A refusal caused by the state of the money (already released, changed meanwhile): the API
-    answers 409 rather than 400."""
-
-    http_status = 409
+MatchConflict = cofunding.MatchConflict
 
 
-def _released_eur(project: Project) -> Decimal:
-    return ledger.project_released_eur(project)
-
-
-def match_release_check(*, project_id: int, amount_eur: Decimal) -> None:
+def match_release_check(*, project_id: int, amount_eur: Decimal, code: str | None = None) -> None:
     """Under the book lock, before a release is posted: releases never exceed the current match."""
-    project = Project.objects.select_for_update().get(pk=project_id)
-    if project.status not in (S.APPROVED, S.IN_PROGRESS):
-        raise MatchConflict(_("Matched money is released only to an approved project or one in progress."),
-                            code="not_releasable")
-    released = _released_eur(project)
-    if released + amount_eur > project.eu_match_eur:
-        raise MatchConflict({"amount_eur": _(
-            "Releases cannot exceed the current EU match: the match of “%(project)s” is now EUR %(match)s and "
-            "EUR %(released)s is already released, so this release of EUR %(amount)s is refused."
-        ) % {"project": project.title, "match": project.eu_match_eur, "released": released,
-             "amount": amount_eur}}, code="over_match")
+    cofunding.release_check(project_id=project_id, code=code, amount=amount_eur)
 
 
-def clawback_check(*, project_id: int, amount_eur: Decimal) -> None:
+def clawback_check(*, project_id: int, amount_eur: Decimal, code: str | None = None) -> None:
     """Under the book lock, before a clawback is posted: it returns at most what was released."""
-    project = Project.objects.select_for_update().get(pk=project_id)
-    released = _released_eur(project)
-    if amount_eur > released:
-        raise MatchConflict({"amount_eur": _(
-            "A clawback returns released money only: EUR %(released)s is released, EUR %(amount)s cannot be "
-            "clawed back.") % {"released": released, "amount": amount_eur}}, code="over_released")
-
-
-def _reversal_shortfall_error(project: Project, *, amount: Decimal, match: Decimal, new: Decimal,
-                              released: Decimal) -> MatchConflict:
-    return MatchConflict(_(
-        "Reversing this contribution of EUR %(amount)s would lower the EU match of “%(project)s” from EUR "
-        "%(match)s to EUR %(new)s, below the EUR %(released)s already released. Record a clawback of at "
-        "least EUR %(short)s (approved by a second person) first."
-    ) % {"amount": amount, "project": project.title, "match": match, "new": new, "released": released,
-         "short": released - new}, code="below_released")
+    cofunding.clawback_check(project_id=project_id, code=code, amount=amount_eur)
 
 
 def project_match_follow_reversal(*, project_id: int, original, user, reason: str) -> Project | None:
     """A contribution earmarked to the project is being reversed (called under the book lock):
-    lower the match to min(ratio × eligible now, cap, committed), give the difference back to the
-    window and record it; refuse if the match would fall below what was already released."""
-    project = Project.objects.only("window_id").get(pk=project_id)
-    window = FundingWindow.objects.select_for_update().get(pk=project.window_id)
-    project = Project.objects.select_for_update().get(pk=project_id)
-    if project.eu_match_eur <= 0:
-        return None  # nothing committed (not approved yet, rejected, or cancelled before any release)
-    eligible = sum(ledger.project_contributions_eur(project), ZERO) - original.amount_eur
-    new = followed_match(current=project.eu_match_eur, eligible=eligible, ratio=window.match_ratio,
-                         cap=window.cap_per_project_eur)
-    released = _released_eur(project)
-    if new < released:
-        raise _reversal_shortfall_error(project, amount=original.amount_eur, match=project.eu_match_eur, new=new,
-                                        released=released)
-    if new == project.eu_match_eur:
-        return project
-    difference = project.eu_match_eur - new
-    FundingWindow.objects.filter(pk=window.pk).update(committed_eur=F("committed_eur") - difference)
-    before = project.eu_match_eur
-    project.eu_match_eur = new
-    project.save(update_fields=["eu_match_eur"])
-    ProjectEvent.objects.create(
-        project=project, kind=ProjectEvent.Kind.MATCH_LOWERED, from_status=project.status, to_status=project.status,
-        actor=user, match_eur=new, reason=_(
-            "Contribution no. %(receipt)s of EUR %(amount)s reversed (%(reason)s): EU match lowered from EUR "
-            "%(before)s to EUR %(after)s; EUR %(difference)s returned to the window."
-        ) % {"receipt": original.receipt_number or original.sequence, "amount": original.amount_eur,
-             "reason": reason, "before": before, "after": new, "difference": difference})
+    each co-funder's match becomes min(ratio × eligible now, cap, committed), the difference
+    returns to its budget and is recorded; refused if a match would fall below what was released."""
+    followed = cofunding.follow_reversal(project_id=project_id, original=original)
+    if followed is None:
+        return None
+    project, lowered = followed
+    for change in lowered:
+        ProjectEvent.objects.create(
+            project=project, kind=ProjectEvent.Kind.MATCH_LOWERED, from_status=project.status,
+            to_status=project.status, actor=user, match_eur=change.after if change.cofunder.is_lead else None,
+            reason=_(
+                "Contribution no. %(receipt)s of %(currency)s %(amount)s reversed (%(reason)s): the match of "
+                "%(cofunder)s lowered from %(currency)s %(before)s to %(currency)s %(after)s; %(currency)s "
+                "%(difference)s returned to its budget."
+            ) % {"receipt": original.receipt_number or original.sequence, "currency": change.cofunder.currency,
+                 "amount": getattr(original, ledger.entry_value_field(change.cofunder.currency)), "reason": reason,
+                 "cofunder": change.cofunder.name, "before": change.before, "after": change.after,
+                 "difference": change.before - change.after})
     return project
 
 
@@ -741,7 +692,8 @@ def on_reversal_approving(sender, *, original, request, user, **kwargs) -> None:
         project_match_follow_reversal(project_id=project_id, original=original, user=user, reason=request.reason)
     elif ledger.is_clawback(original.kind, original.reference):
         # Undoing a clawback puts the money back as released: only within the current match.
-        match_release_check(project_id=project_id, amount_eur=-original.amount_eur)
+        match_release_check(project_id=project_id, amount_eur=original.amount.amount,
+                            code=ledger.cofunder_code_of(original.reference))
 
 
 def on_posting_approving(sender, *, request, user, **kwargs):
@@ -750,12 +702,15 @@ def on_posting_approving(sender, *, request, user, **kwargs):
         project_id = Project.objects.filter(fund_id=request.fund_id).values_list("pk", flat=True).first()
         if project_id is None:
             return None
-        if str(request.amount.currency) != "EUR":
-            raise ValidationError(_("Matched money is released and clawed back in EUR only."))
+        code = ledger.cofunder_code_of(request.reference)
+        cofunder = cofunding.cofunder_for(Project.objects.get(pk=project_id), code)
+        if str(request.amount.currency) != cofunder.currency:
+            raise ValidationError(_("Matched money of %(cofunder)s is released and clawed back in %(currency)s only.")
+                                  % {"cofunder": cofunder.name, "currency": cofunder.currency})
         if ledger.is_match_release(request):
-            match_release_check(project_id=project_id, amount_eur=request.amount.amount)
+            match_release_check(project_id=project_id, amount_eur=request.amount.amount, code=code)
         else:
-            clawback_check(project_id=project_id, amount_eur=request.amount.amount)
+            clawback_check(project_id=project_id, amount_eur=request.amount.amount, code=code)
             _record_clawback(project_id=project_id, request=request, user=user)
         return None
     grant_id = ledger.micro_grant_id(request, repayment=False)
@@ -780,7 +735,7 @@ def _record_clawback(*, project_id: int, request, user) -> None:
 
 @transaction.atomic
 def match_clawback_request(*, user, project: Project, amount_eur: Decimal, on: date, note: str = "",
-                           idempotency_key: str | None):
+                           idempotency_key: str | None, cofunder=None):
     """Ask to return released match money to the window (posted when a second person approves it),
     e.g. so that a contribution can be reversed."""
     _require_officer(user)
@@ -788,16 +743,18 @@ def match_clawback_request(*, user, project: Project, amount_eur: Decimal, on: d
         raise ValidationError({"amount_eur": _("The amount must be greater than zero.")})
     ledger.lock_book(project.association)
     project = Project.objects.select_for_update().get(pk=project.pk)
-    released = _released_eur(project)
-    pending = ledger.pending_clawback_eur(project)
+    cofunder = cofunder or cofunding.cofunder_for(project, None)
+    reference = cofunding.ledger_cofunder(cofunder)
+    released = ledger.project_released(project, reference)
+    pending = ledger.pending_clawback(project, reference)
     if amount_eur + pending > released:
         raise ValidationError({"amount_eur": _(
-            "A clawback returns released money only: EUR %(released)s is released and EUR %(pending)s is "
-            "already awaiting approval, so at most EUR %(available)s can be clawed back."
-        ) % {"released": released, "pending": pending, "available": max(released - pending, ZERO)}},
-            code="over_released")
+            "A clawback returns released money only: %(currency)s %(released)s is released and %(currency)s "
+            "%(pending)s is already awaiting approval, so at most %(currency)s %(available)s can be clawed back."
+        ) % {"currency": cofunder.currency, "released": released, "pending": pending,
+             "available": max(released - pending, ZERO)}}, code="over_released")
     return ledger.request_clawback(project=project, user=user, amount_eur=amount_eur, on=on, note=note,
-                                   idempotency_key=idempotency_key)
+                                   idempotency_key=idempotency_key, cofunder=reference)
 
 
 def match_posting_decide(*, user, project: Project, posting, approve: bool, note: str = ""):

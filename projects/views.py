@@ -15,7 +15,7 @@ from djmoney.money import Money
 from mha_portal.forms import show_service_error
 from mha_portal.idempotency import key_from_request
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404, scope_for
-from projects import forms, ledger, selectors, services
+from projects import cofunding, forms, ledger, selectors, services
 from projects.models import Attachment, Enterprise, FundingWindow, Grant, Project, ProjectStatus
 from projects.uploads import file_response
 
@@ -164,7 +164,8 @@ def project_detail(request, pk: int):
         "complete_form": forms.CompleteForm(),
         "milestone_form": forms.MilestoneForm(),
         "attachment_form": forms.AttachmentForm(),
-        "release_form": forms.ReleaseForm(),
+        "release_form": forms.ReleaseForm(cofunders=project.window.cofunders.all()),
+        "matches": cofunding.project_matches(project),
         "officer": officer,
     })
 
@@ -247,12 +248,13 @@ def attachment_download(request, pk: int, attachment_pk: int):
 @require_POST
 def release_request(request, pk: int):
     project = get_editable_or_404(Project, request.user, pk=pk)
-    form = forms.ReleaseForm(request.POST)
+    form = forms.ReleaseForm(request.POST, cofunders=project.window.cofunders.all())
     if form.is_valid():
         values = form.cleaned_data
         _run(request, lambda: services.match_release_request(
             user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
-            note=values["note"], idempotency_key=key_from_request(request)),
+            note=values["note"], idempotency_key=key_from_request(request),
+            cofunder=cofunding.cofunder_for(project, values.get("cofunder") or None)),
             _("Release requested: another person must approve it."))
     else:
         _flash_form_errors(request, form)
@@ -263,12 +265,13 @@ def release_request(request, pk: int):
 @require_POST
 def clawback_request(request, pk: int):
     project = get_editable_or_404(Project, request.user, pk=pk)
-    form = forms.ReleaseForm(request.POST)
+    form = forms.ReleaseForm(request.POST, cofunders=project.window.cofunders.all())
     if form.is_valid():
         values = form.cleaned_data
         _run(request, lambda: services.match_clawback_request(
             user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
-            note=values["note"], idempotency_key=key_from_request(request)),
+            note=values["note"], idempotency_key=key_from_request(request),
+            cofunder=cofunding.cofunder_for(project, values.get("cofunder") or None)),
             _("Clawback requested: another person must approve it."))
     else:
         _flash_form_errors(request, form)
