@@ -28,6 +28,7 @@ from projects.models import (
     BUDGET_CURRENCIES,
     Attachment,
     Category,
+    CoFunder,
     Enterprise,
     FundingWindow,
     Grant,
@@ -42,8 +43,16 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 # ---------------------------------------------------------------- output
 
+class CoFunderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CoFunder
+        fields = ["code", "name", "currency", "ratio", "cap_per_project", "budget", "committed", "position"]
+        read_only_fields = fields
+
+
 class FundingWindowSerializer(serializers.ModelSerializer):
     remaining_eur = serializers.DecimalField(read_only=True, **MONEY)
+    cofunders = CoFunderSerializer(many=True, read_only=True)
     eligible_categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices),
                                                 allow_empty=False)
 
@@ -51,8 +60,8 @@ class FundingWindowSerializer(serializers.ModelSerializer):
         model = FundingWindow
         fields = ["id", "programme", "name", "code", "match_ratio", "cap_per_project_eur", "total_budget_eur",
                   "committed_eur", "remaining_eur", "eligible_categories", "min_beneficiary_households",
-                  "opens_on", "closes_on"]
-        read_only_fields = ["committed_eur"]
+                  "opens_on", "closes_on", "cofunders"]
+        read_only_fields = ["committed_eur", "cofunders"]
 
 
 class FundingSerializer(serializers.Serializer):
@@ -165,7 +174,7 @@ def _visible(model, user, pk, field):
 class FundingWindowViewSet(ScopedModelViewSet):
     """Programme officers set the EU matching rules; everyone with a role reads them."""
 
-    queryset = FundingWindow.objects.all()
+    queryset = FundingWindow.objects.prefetch_related("cofunders")
     serializer_class = FundingWindowSerializer
     search_fields = ["name", "programme", "code"]
 

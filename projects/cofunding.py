@@ -77,6 +77,7 @@ def cofunder_add(*, user, window: FundingWindow, code: str, name: str, currency:
     from now on are matched by it too; projects already approved keep their commitments."""
     _require_officer(user)
     window = FundingWindow.objects.select_for_update().get(pk=window.pk)
+    _ensure_lead(window.pk)
     if window.cofunders.filter(code=code).exists():
         raise ValidationError({"code": _("This window already has a co-funder with this code.")})
     position = (window.cofunders.aggregate(top=Max("position"))["top"] or 0) + 1

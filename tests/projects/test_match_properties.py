@@ -11,11 +11,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from djmoney.money import Money
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from projects import ledger, services
-from projects.models import Category, FundingWindow, Project
+from projects import cofunding, ledger, services
+from projects.models import Category, CoFunder, FundingWindow, Project, ProjectMatch
 from remittances import services as ledger_services
 from remittances.models import LedgerEntry
 from tests.factories import make_officer
@@ -36,6 +36,11 @@ OPS = st.one_of(
 )
 
 
+# A sequence that surely approves, releases, reverses, claws back and grants (besides the random ones).
+SMOKE = [("contribute", 0, Decimal("500")), ("approve", 0, 0), ("release", 0, Decimal("3")), ("reverse", 0, 0),
+         ("clawback", 0, Decimal("3")), ("reverse", 0, 0), ("grant", 0, Decimal("9"))]
+
+
 class Rollback(Exception):
     pass
 
@@ -51,9 +56,24 @@ def check_invariants(window_pk, ratio):
         if project.status != "cancelled":
             eligible = sum(ledger.project_contributions_eur(project), Decimal("0"))
             assert project.eu_match_eur <= (ratio * eligible).quantize(Decimal("0.01"), ROUND_DOWN)
+    # The same guarantees for every co-funder, each in its own currency.
+    for cofunder in CoFunder.objects.filter(window=window):
+        rows = {m.project_id: m.amount for m in ProjectMatch.objects.filter(cofunder=cofunder)}
+        assert 0 <= cofunder.committed <= cofunder.budget
+        assert sum(rows.values(), Decimal("0")) == cofunder.committed
+        for project in projects:
+            match = rows.get(project.pk, Decimal("0"))
+            released = ledger.project_released(project, cofunder)
+            assert Decimal("0") <= released <= match <= cofunder.cap_per_project
+            if cofunder.position == 0:
+                assert match == project.eu_match_eur
+            if project.status != "cancelled":
+                eligible = sum(ledger.project_contributions(project, cofunder.currency), Decimal("0"))
+                assert match <= (cofunder.ratio * eligible).quantize(Decimal("0.01"), ROUND_DOWN)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@example(ratio="1", ops=SMOKE)
 @given(ratio=st.sampled_from(["0.5", "1", "2", "3"]), ops=st.lists(OPS, min_size=1, max_size=18))
 def test_random_sequences_keep_release_within_match_within_cap_and_the_window_balanced(world, ratio, ops):
     try:
@@ -64,10 +84,27 @@ def test_random_sequences_keep_release_within_match_within_cap_and_the_window_ba
         pass
 
 
-def run(world, ratio, ops):
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@example(ratio="1", ops=SMOKE)
+@given(ratio=st.sampled_from(["0.5", "1", "2"]), ops=st.lists(OPS, min_size=1, max_size=18))
+def test_random_sequences_keep_every_cofunders_match_within_its_rule_and_budget(world, ratio, ops):
+    try:
+        with transaction.atomic():
+            run(world, Decimal(ratio), ops, cofunded=True)
+            raise Rollback
+    except Rollback:
+        pass
+
+
+def run(world, ratio, ops, cofunded=False):
     eur_rate()
     checker = make_officer("prop-checker")
     window = make_window("prop", ratio=str(ratio), cap="4000", total="6000")
+    if cofunded:  # a 3x1-like window: the EU, the district hukumat (TJS) and an agency
+        cofunding.cofunder_add(user=world.officer, window=window, code="hukumat", name="Hukumat", currency="TJS",
+                               ratio=Decimal("1"), cap_per_project=Decimal("30000"), budget=Decimal("50000"))
+        cofunding.cofunder_add(user=world.officer, window=window, code="agency", name="Agency", currency="EUR",
+                               ratio=Decimal("0.5"), cap_per_project=Decimal("1500"), budget=Decimal("2500"))
     projects = [propose(world.staff_a, world.association_a, world.village_a, window, title=f"P{n}",
                         category=Category.WATER, community_share=Money("100", "EUR")) for n in range(3)]
     business = services.enterprise_create(user=world.staff_a, association=world.association_a, kind="business",
@@ -96,8 +133,11 @@ def step(world, checker, business, project, op, value, key):
         services.project_approve(user=world.officer, project=project)
     elif op in ("release", "clawback"):
         request_service = services.match_release_request if op == "release" else services.match_clawback_request
-        posting = request_service(user=world.officer, project=project, amount_eur=value, on=today(),
-                                  idempotency_key=f"prop-{op}-{key}")
+        cofunders = [row.cofunder for row in cofunding.project_matches(project)]
+        cofunder = cofunders[int(value * 100) % len(cofunders)]
+        amount = value * 10 if cofunder.currency == "TJS" else value
+        posting = request_service(user=world.officer, project=project, amount_eur=amount, on=today(),
+                                  idempotency_key=f"prop-{op}-{key}", cofunder=cofunder)
         services.match_posting_decide(user=checker, project=project, posting=posting, approve=True)
     elif op == "cancel":
         services.project_cancel(user=world.officer, project=project, reason="prop")

@@ -70,3 +70,51 @@ def test_twenty_threads_racing_reversals_against_releases_never_release_more_tha
     # Each refusal happens only when the match is fully released: together they fill it exactly.
     assert done == 10
     assert released == Decimal("1000") * sum(1 for kind, r in outcomes if kind == "release" and r == "ok")
+
+
+def test_six_simultaneous_approvals_never_overcommit_any_cofunders_budget(world):
+    from projects import cofunding
+    from projects.models import CoFunder, ProjectMatch
+
+    window = make_window(cap="4000", total="10000")
+    cofunding.cofunder_add(user=world.officer, window=window, code="hukumat", name="Hukumat", currency="TJS",
+                           ratio=Decimal("1"), cap_per_project=Decimal("30000"), budget=Decimal("70000"))
+    cofunding.cofunder_add(user=world.officer, window=window, code="agency", name="Agency", currency="EUR",
+                           ratio=Decimal("0.5"), cap_per_project=Decimal("2000"), budget=Decimal("5000"))
+    projects = []
+    for n in range(6):
+        project = propose(world.staff_a, world.association_a, world.village_a, window, title=f"Project {n}",
+                          community_share=Money("4000", "EUR"))
+        earmark(world.treasurer_a, project, "4000")  # TJS 48,840 at 12.21
+        projects.append(services.project_appraise(user=world.staff_a, project=project))
+    officers = [make_officer(f"officer-{n}") for n in range(6)]
+    barrier = threading.Barrier(6)
+    outcomes: list[str] = []
+    failures: list[BaseException] = []
+
+    def approve(project, officer):
+        try:
+            barrier.wait()
+            services.project_approve(user=officer, project=project)
+            outcomes.append("approved")
+        except ValidationError:
+            outcomes.append("refused")
+        except Exception as error:  # noqa: BLE001 (a deadlock or any 500 lands here)
+            failures.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve, args=pair) for pair in zip(projects, officers, strict=True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert failures == []
+    # Every co-funder runs out on the third approval: 4000+4000+2000, 30000+30000+10000, 2000+2000+1000.
+    assert sorted(outcomes) == ["approved"] * 3 + ["refused"] * 3
+    for cofunder in CoFunder.objects.filter(window=window):
+        amounts = sorted(ProjectMatch.objects.filter(cofunder=cofunder).values_list("amount", flat=True))
+        assert cofunder.committed == cofunder.budget == sum(amounts, Decimal("0")), cofunder.code
+        assert max(amounts) == cofunder.cap_per_project
+    assert FundingWindow.objects.get(pk=window.pk).committed_eur == Decimal("10000.00")
