@@ -171,6 +171,12 @@ class GrantForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"), choices=BUDGET_CURRENCIES)
     granted_on = forms.DateField(label=_("Date"), widget=DATE)
     conditions = forms.CharField(label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    repayable = forms.BooleanField(label=_("To be repaid"), required=False)
+
+
+class RepaymentForm(IdempotentFormMixin, forms.Form):
+    amount = AmountField(label=_("Amount repaid"))
+    date = forms.DateField(label=_("Date"), widget=DATE)
 
 
 class GrantStatusForm(forms.Form):

@@ -320,3 +320,10 @@ def match_released_eur_total(fund_ids) -> Decimal:
         | Q(kind=LedgerEntry.Kind.DISBURSEMENT, reference__regex=rf"^{CLAWBACK_REFERENCE}:[0-9]+$")))
     return _sum(entries, "amount_eur")
 
+
+
+def may_keep_books(user, association) -> bool:
+    """The MHA's treasurer, an officer or an administrator may request postings of its funds."""
+    from mha_portal.scoping import scope_for
+
+    return ledger_services.may_keep_books(user, association) or scope_for(user).reads_all

@@ -28,5 +28,8 @@ urlpatterns = [
     path("businesses/<int:pk>/members/", views.enterprise_member_add, name="member-add"),
     path("businesses/<int:pk>/grants/", views.grant_add, name="grant-add"),
     path("businesses/<int:pk>/grants/<int:grant_pk>/status/", views.grant_status, name="grant-status"),
+    path("businesses/<int:pk>/grants/<int:grant_pk>/repayments/", views.grant_repayment, name="grant-repayment"),
+    path("businesses/<int:pk>/grants/<int:grant_pk>/repayments/<int:request_pk>/approve/",
+         views.grant_repayment_approve, name="grant-repayment-approve"),
     path("businesses/<int:pk>/reports/", views.report_add, name="report-add"),
 ]

@@ -398,7 +398,9 @@ def enterprise_detail(request, pk: int):
         "enterprise": enterprise,
         "capital_eur": selectors.enterprise_capital_eur(enterprise=enterprise),
         "members": enterprise.members.select_related("household__head"),
-        "grants": enterprise.grants.all(),
+        "grants": [(grant, ledger.micro_grant_repayments(grant)) for grant in enterprise.grants.all()],
+        "keeps_books": ledger.may_keep_books(request.user, enterprise.association),
+        "repayment_form": forms.RepaymentForm(),
         "reports": enterprise.reports.all(),
         "editable": editable,
         "officer": services.is_officer(request.user),
@@ -446,7 +448,8 @@ def grant_add(request, pk: int):
         values = form.cleaned_data
         _run(request, lambda: services.grant_create(
             user=request.user, enterprise=enterprise, amount=Money(values["amount"], values["currency"]),
-            granted_on=values["granted_on"], conditions=values["conditions"]), _("Grant recorded."))
+            granted_on=values["granted_on"], conditions=values["conditions"], repayable=values["repayable"]),
+            _("Grant recorded."))
     else:
         _flash_form_errors(request, form)
     return redirect("projects:enterprise-detail", enterprise.pk)
@@ -462,6 +465,35 @@ def grant_status(request, pk: int, grant_pk: int):
                                                         status=form.cleaned_data["status"]), _("Grant updated."))
     else:
         _flash_form_errors(request, form)
+    return redirect("projects:enterprise-detail", pk)
+
+
+@login_required
+@require_POST
+def grant_repayment(request, pk: int, grant_pk: int):
+    """A repayment of a grant is requested here (maker) and approved by a second person (checker)
+    among the MHA's pending ledger requests or from this page."""
+    grant = get_visible_or_404(Grant.objects.filter(enterprise_id=pk), request.user, pk=grant_pk)
+    form = forms.RepaymentForm(request.POST)
+    if form.is_valid():
+        values = form.cleaned_data
+        _run(request, lambda: services.grant_repayment_request(
+            user=request.user, grant=grant, amount=values["amount"], on=values["date"],
+            idempotency_key=key_from_request(request)), _("Repayment requested: another person must approve it."))
+    else:
+        _flash_form_errors(request, form)
+    return redirect("projects:enterprise-detail", pk)
+
+
+@login_required
+@require_POST
+def grant_repayment_approve(request, pk: int, grant_pk: int, request_pk: int):
+    grant = get_visible_or_404(Grant.objects.filter(enterprise_id=pk), request.user, pk=grant_pk)
+    posting = ledger.micro_grant_repayments(grant).filter(pk=request_pk).first()
+    if posting is None:
+        raise Http404
+    _run(request, lambda: services.grant_repayment_approve(user=request.user, grant=grant, posting=posting),
+         _("Approved and posted to the ledger."))
     return redirect("projects:enterprise-detail", pk)
 
 

@@ -241,3 +241,57 @@ def test_grant_not_to_be_repaid_takes_no_repayment(world, business, checker):
     with pytest.raises(ValidationError, match="not to be repaid"):
         services.grant_repayment_request(user=world.treasurer_a, grant=grant, amount=Decimal("1"), on=today(),
                                          idempotency_key="repay-x")
+
+
+# ---------------------------------------------------------------- on the pages
+
+def test_ledger_page_shows_the_refused_reversal_in_the_users_language_and_changes_nothing(
+        world, reproduction, checker, client_for):
+    from django.urls import reverse as url
+
+    project, small = reproduction
+    release(world, project, ELIGIBLE, checker=checker)
+    request = ledger_services.reversal_request_create(user=world.treasurer_a, entry=small, reason="Counted twice",
+                                                      idempotency_key="page-rev")
+    client = client_for(checker)
+    response = client.post(url("remittances:decide", args=["reversal", request.pk, "approve"]), follow=True,
+                           HTTP_ACCEPT_LANGUAGE="ru")
+    text = response.content.decode()
+    assert "возврат" in text and "6599.66" in text and "9534.02" in text
+    request.refresh_from_db()
+    assert request.status == ReversalRequest.Status.PENDING
+    assert reload(project).eu_match_eur == ELIGIBLE
+
+
+def test_project_page_requests_a_clawback_and_a_second_officer_approves_it(world, reproduction, checker, client_for):
+    from django.urls import reverse as url
+
+    project, _small = reproduction
+    release(world, project, "5000", checker=checker)
+    client = client_for(world.officer)
+    page = client.get(url("projects:detail", args=[project.pk])).content.decode()
+    assert url("projects:clawback-request", args=[project.pk]) in page
+    client.post(url("projects:clawback-request", args=[project.pk]),
+                {"amount_eur": "1000", "date": today().isoformat(), "note": "Returned", "idempotency_key": "pc-1"})
+    [clawback] = list(ledger.clawback_requests(project))
+    client_for(checker).post(url("projects:release-decide", args=[project.pk, clawback.pk, "approve"]))
+    assert ledger.project_released_eur(reload(project)) == Decimal("4000.00")
+
+
+def test_enterprise_page_records_a_repayment_approved_by_a_second_person_with_a_receipt(
+        world, business, checker, client_for):
+    from django.urls import reverse as url
+
+    grant = services.grant_create(user=world.staff_a, enterprise=business, amount=Money("8000", "TJS"),
+                                  granted_on=today(), repayable=True)
+    services.grant_set_status(user=world.officer, grant=grant, status="approved")
+    services.grant_set_status(user=checker, grant=grant, status="disbursed")
+    client_for(world.treasurer_a).post(url("projects:grant-repayment", args=[business.pk, grant.pk]),
+                                       {"amount": "2 000,00", "date": today().isoformat(), "idempotency_key": "r-1"})
+    [posting] = list(ledger.micro_grant_repayments(grant))
+    client = client_for(world.officer)
+    client.post(url("projects:grant-repayment-approve", args=[business.pk, grant.pk, posting.pk]))
+    posting.refresh_from_db()
+    assert posting.status == "approved" and posting.entry.receipt_number is not None
+    page = client.get(url("projects:enterprise-detail", args=[business.pk])).content.decode()
+    assert f"Receipt {posting.entry.receipt_number}" in page
