@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -100,6 +100,17 @@ class ProjectSerializer(serializers.ModelSerializer):
     funding = FundingSerializer(read_only=True)
     milestones = MilestoneSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    cofunder_matches = serializers.SerializerMethodField(
+        help_text="Detail only: each co-funder's current match and released money, in its currency.")
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_cofunder_matches(self, project):
+        view = self.context.get("view")
+        if view is None or getattr(view, "action", None) != "retrieve":
+            return None  # lists stay one query per page
+        return [{"cofunder": row.cofunder.code, "name": row.cofunder.name, "currency": row.cofunder.currency,
+                 "ratio": str(row.cofunder.ratio), "match": str(row.match), "released": str(row.released)}
+                for row in cofunding.project_matches(project)]
 
     class Meta:
         model = Project
@@ -107,7 +118,7 @@ class ProjectSerializer(serializers.ModelSerializer):
                   "currency", "community_share", "other_funds", "eur_rate", "eur_rate_date", "beneficiary_households",
                   "beneficiary_people", "start_date", "end_date", "status", "eu_match_eur", "decided_by",
                   "decided_on", "decision_reason", "completed_on", "households_reached", "people_reached", "fund",
-                  "funding", "milestones", "attachments"]
+                  "funding", "milestones", "attachments", "cofunder_matches"]
         read_only_fields = fields
 
 

@@ -516,6 +516,7 @@ def grant_approve(*, user, grant: Grant) -> Grant:
     """The officer's decision: the grant is approved and its posting to the business's fund
     requested in the ledger (maker); another person posts it (`grant_post`)."""
     _require_officer(user)
+    ledger.lock_book(grant.enterprise.association)  # book before grant, as when the posting is approved
     grant = Grant.objects.select_for_update().select_related("enterprise").get(pk=grant.pk)
     if grant.status != Grant.Status.APPLIED:
         raise _grant_status_error(grant, Grant.Status.APPROVED)
@@ -539,6 +540,7 @@ def grant_post(*, user, grant: Grant):
 @transaction.atomic
 def grant_reject(*, user, grant: Grant, note: str = "") -> Grant:
     _require_officer(user)
+    ledger.lock_book(grant.enterprise.association)  # book before grant, as when the posting is approved
     grant = Grant.objects.select_for_update().get(pk=grant.pk)
     if grant.status not in (Grant.Status.APPLIED, Grant.Status.APPROVED):
         raise _grant_status_error(grant, Grant.Status.REJECTED)

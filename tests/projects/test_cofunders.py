@@ -152,3 +152,23 @@ def test_window_update_keeps_its_lead_cofunder_equal(world):
     services.funding_window_update(user=world.officer, window=window, total_budget_eur=Decimal("2000"))
     lead = CoFunder.objects.get(window=window, position=0)
     assert (lead.ratio, lead.cap_per_project, lead.budget) == (Decimal("2"), Decimal("100"), Decimal("2000"))
+
+
+def test_cofunders_are_shown_on_the_window_list_the_project_api_and_in_the_totals(world, cofunded, api_for,
+                                                                                  client_for):
+    from django.urls import reverse
+
+    from projects import selectors
+
+    window, project, hukumat, _agency, _entry = cofunded
+    page = client_for(world.staff_a).get(reverse("projects:window-list")).content.decode()
+    assert "Rasht district hukumat" in page and "TJS 50000.00 / 60000.00" in page
+    detail = api_for(world.staff_a).get(f"/api/v1/projects/{project.pk}/").json()
+    assert {row["cofunder"]: row["match"] for row in detail["cofunder_matches"]} == {
+        "eu": "5000.00", "hukumat": "50000.00", "agency": "2500.00"}
+    window_json = api_for(world.staff_a).get(f"/api/v1/funding-windows/{window.pk}/").json()
+    assert [c["code"] for c in window_json["cofunders"]] == ["eu", "hukumat", "agency"]
+    totals = {row.code: (row.currency, row.committed) for row in selectors.cofunder_totals(user=world.officer)}
+    assert totals["hukumat"] == ("TJS", Decimal("50000.00"))
+    assert selectors.cofunder_totals(user=world.staff_b) == [] or all(
+        row.committed == 0 for row in selectors.cofunder_totals(user=world.staff_b))
