@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
@@ -127,8 +127,13 @@ def sync_lead_from_window(window: FundingWindow) -> CoFunder:
 def _ensure_lead(window_id: int) -> None:
     """A window saved without the services (fixtures, older code) gets its lead co-funder from
     its own ratio, cap and budget on first use."""
-    if not CoFunder.objects.filter(window_id=window_id).exists():
-        sync_lead_from_window(FundingWindow.objects.get(pk=window_id))
+    if CoFunder.objects.filter(window_id=window_id).exists():
+        return
+    try:
+        with transaction.atomic():  # pages read in autocommit: the lock needs a transaction
+            sync_lead_from_window(FundingWindow.objects.get(pk=window_id))
+    except IntegrityError:
+        pass  # created meanwhile by a concurrent request
 
 
 def _locked_cofunders(window: FundingWindow) -> list[CoFunder]:
