@@ -21,7 +21,9 @@ def validation_detail(error: DjangoValidationError):
 
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        return Response(validation_detail(exc), status=status.HTTP_400_BAD_REQUEST)
+        # A service marks a refusal caused by the state of the data (money already released,
+        # changed meanwhile) with `http_status = 409`; others are bad input.
+        return Response(validation_detail(exc), status=getattr(exc, "http_status", status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, IntegrityError):
         # A database constraint caught what validation missed (often a concurrent write).
         return Response(

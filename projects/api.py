@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -22,12 +22,13 @@ from households.models import Household
 from mha_portal import idempotency
 from mha_portal.api import ScopedModelViewSet
 from mha_portal.scoping import get_visible_or_404
-from projects import ledger, services
+from projects import cofunding, ledger, services
 from projects.forms import MAX_COUNT
 from projects.models import (
     BUDGET_CURRENCIES,
     Attachment,
     Category,
+    CoFunder,
     Enterprise,
     FundingWindow,
     Grant,
@@ -42,8 +43,16 @@ MONEY = {"max_digits": 14, "decimal_places": 2}
 
 # ---------------------------------------------------------------- output
 
+class CoFunderSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CoFunder
+        fields = ["code", "name", "currency", "ratio", "cap_per_project", "budget", "committed", "position"]
+        read_only_fields = fields
+
+
 class FundingWindowSerializer(serializers.ModelSerializer):
     remaining_eur = serializers.DecimalField(read_only=True, **MONEY)
+    cofunders = CoFunderSerializer(many=True, read_only=True)
     eligible_categories = serializers.ListField(child=serializers.ChoiceField(choices=Category.choices),
                                                 allow_empty=False)
 
@@ -51,8 +60,8 @@ class FundingWindowSerializer(serializers.ModelSerializer):
         model = FundingWindow
         fields = ["id", "programme", "name", "code", "match_ratio", "cap_per_project_eur", "total_budget_eur",
                   "committed_eur", "remaining_eur", "eligible_categories", "min_beneficiary_households",
-                  "opens_on", "closes_on"]
-        read_only_fields = ["committed_eur"]
+                  "opens_on", "closes_on", "cofunders"]
+        read_only_fields = ["committed_eur", "cofunders"]
 
 
 class FundingSerializer(serializers.Serializer):
@@ -91,6 +100,17 @@ class ProjectSerializer(serializers.ModelSerializer):
     funding = FundingSerializer(read_only=True)
     milestones = MilestoneSerializer(many=True, read_only=True)
     attachments = AttachmentSerializer(many=True, read_only=True)
+    cofunder_matches = serializers.SerializerMethodField(
+        help_text="Detail only: each co-funder's current match and released money, in its currency.")
+
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_cofunder_matches(self, project):
+        view = self.context.get("view")
+        if view is None or getattr(view, "action", None) != "retrieve":
+            return None  # lists stay one query per page
+        return [{"cofunder": row.cofunder.code, "name": row.cofunder.name, "currency": row.cofunder.currency,
+                 "ratio": str(row.cofunder.ratio), "match": str(row.match), "released": str(row.released)}
+                for row in cofunding.project_matches(project)]
 
     class Meta:
         model = Project
@@ -98,7 +118,7 @@ class ProjectSerializer(serializers.ModelSerializer):
                   "currency", "community_share", "other_funds", "eur_rate", "eur_rate_date", "beneficiary_households",
                   "beneficiary_people", "start_date", "end_date", "status", "eu_match_eur", "decided_by",
                   "decided_on", "decision_reason", "completed_on", "households_reached", "people_reached", "fund",
-                  "funding", "milestones", "attachments"]
+                  "funding", "milestones", "attachments", "cofunder_matches"]
         read_only_fields = fields
 
 
@@ -132,9 +152,11 @@ class CompleteSerializer(serializers.Serializer):
 
 
 class ReleaseSerializer(serializers.Serializer):
-    amount_eur = serializers.DecimalField(**MONEY)
+    amount_eur = serializers.DecimalField(**MONEY, help_text="In the co-funder's currency (EUR for the lead).")
     date = serializers.DateField()
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=400)
+    cofunder = serializers.SlugField(required=False, allow_blank=True, default="",
+                                     help_text="The co-funder's code; the window's lead co-funder when empty.")
 
 
 class MilestoneInputSerializer(serializers.Serializer):
@@ -163,7 +185,7 @@ def _visible(model, user, pk, field):
 class FundingWindowViewSet(ScopedModelViewSet):
     """Programme officers set the EU matching rules; everyone with a role reads them."""
 
-    queryset = FundingWindow.objects.all()
+    queryset = FundingWindow.objects.prefetch_related("cofunders")
     serializer_class = FundingWindowSerializer
     search_fields = ["name", "programme__name", "code"]
 
@@ -274,7 +296,23 @@ class ProjectViewSet(ScopedModelViewSet):
         values = serializer.validated_data
         posting = services.match_release_request(
             user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
-            note=values["note"], idempotency_key=idempotency.key_from_request(request))
+            note=values["note"], idempotency_key=idempotency.key_from_request(request),
+            cofunder=cofunding.cofunder_for(project, values["cofunder"] or None))
+        return Response({"request": posting.pk, "status": posting.status}, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ReleaseSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def clawback(self, request, pk=None):
+        """Request a clawback of released EU match back to the window (posted when a second person
+        approves the posting request)."""
+        project = self.get_object()
+        serializer = ReleaseSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        posting = services.match_clawback_request(
+            user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
+            note=values["note"], idempotency_key=idempotency.key_from_request(request),
+            cofunder=cofunding.cofunder_for(project, values["cofunder"] or None))
         return Response({"request": posting.pk, "status": posting.status}, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=MilestoneInputSerializer, responses={201: MilestoneSerializer})
@@ -406,8 +444,14 @@ class GrantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Grant
-        fields = ["id", "enterprise", "amount", "currency", "granted_on", "conditions", "status"]
-        read_only_fields = ["status"]
+        fields = ["id", "enterprise", "amount", "currency", "granted_on", "conditions", "repayable", "status",
+                  "posting_request"]
+        read_only_fields = ["status", "posting_request"]
+
+
+class RepaymentSerializer(serializers.Serializer):
+    amount = serializers.DecimalField(**MONEY)
+    date = serializers.DateField()
 
 
 class GrantStatusSerializer(serializers.Serializer):
@@ -429,7 +473,8 @@ class GrantViewSet(ScopedModelViewSet):
         serializer.instance = services.grant_create(
             user=self.request.user, enterprise=enterprise,
             amount=Money(money["amount"], money.get("currency", {}).get("code", "TJS")),
-            granted_on=values["granted_on"], conditions=values.get("conditions", ""))
+            granted_on=values["granted_on"], conditions=values.get("conditions", ""),
+            repayable=values.get("repayable", False))
 
     @extend_schema(request=GrantStatusSerializer, responses={200: GrantSerializer})
     @action(detail=True, methods=["post"], url_path="status")
@@ -439,6 +484,19 @@ class GrantViewSet(ScopedModelViewSet):
         serializer.is_valid(raise_exception=True)
         grant = services.grant_set_status(user=request.user, grant=grant, status=serializer.validated_data["status"])
         return Response(GrantSerializer(grant).data)
+
+    @extend_schema(request=RepaymentSerializer, responses={201: None})
+    @action(detail=True, methods=["post"])
+    def repayments(self, request, pk=None):
+        """Request a repayment of the grant (posted when a second person approves the posting request)."""
+        grant = get_visible_or_404(Grant, request.user, pk=pk)
+        serializer = RepaymentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        values = serializer.validated_data
+        posting = services.grant_repayment_request(user=request.user, grant=grant, amount=values["amount"],
+                                                   on=values["date"],
+                                                   idempotency_key=idempotency.key_from_request(request))
+        return Response({"request": posting.pk, "status": posting.status}, status=status.HTTP_201_CREATED)
 
 
 routes = [

@@ -273,10 +273,18 @@ def _seed_enterprises(ctx: _Context, capital_eur: Decimal) -> int:
                            key=f"demo-business-{enterprise.pk}-{part}", days_ago=rng.randint(10, 90))
         grant = services.grant_create(user=ctx.staff, enterprise=enterprise,
                                       amount=Money(rng.choice([5000, 8000, 12000, 20000]), "TJS"),
-                                      granted_on=enterprise.founded + timedelta(days=30),
-                                      conditions="Repaid over 24 months into the MHA's fund.")
-        for status in ("approved", "disbursed")[: rng.randint(0, 2)]:
-            services.grant_set_status(user=ctx.officer, grant=grant, status=status)
+                                      granted_on=ctx.today - timedelta(days=rng.randint(20, 80)),
+                                      conditions="Repaid over 24 months into the MHA's fund.", repayable=True)
+        # Maker–checker through the ledger: an officer approves, a second person posts it.
+        steps = rng.randint(0, 2)
+        if steps >= 1:
+            services.grant_set_status(user=ctx.officer, grant=grant, status="approved")
+        if steps >= 2:
+            services.grant_set_status(user=ctx.admin, grant=grant, status="disbursed")
+            repayment = services.grant_repayment_request(
+                user=ctx.treasurer, grant=grant, amount=(grant.amount.amount / 8).quantize(Decimal("0.01")),
+                on=ctx.today - timedelta(days=5), idempotency_key=f"demo-grant-repayment-{grant.pk}")
+            services.grant_repayment_approve(user=ctx.officer, grant=grant, posting=repayment)
         for half in range(2):
             start = date(ctx.today.year - 1, 1 + 6 * half, 1)
             end = date(start.year, 6, 30) if half == 0 else date(start.year, 12, 31)

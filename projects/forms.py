@@ -110,6 +110,16 @@ class ReleaseForm(IdempotentFormMixin, forms.Form):
     amount_eur = AmountField(label=_("Amount to release (EUR)"))
     date = forms.DateField(label=_("Date"), widget=DATE)
     note = forms.CharField(label=_("Note"), max_length=400, required=False)
+    cofunder = forms.ChoiceField(label=_("Co-funder"), required=False, choices=[])
+
+    def __init__(self, *args, cofunders=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        cofunders = list(cofunders)
+        if len(cofunders) > 1:
+            self.fields["cofunder"].choices = [(c.code, str(c)) for c in cofunders]
+            self.fields["amount_eur"].label = _("Amount (in the co-funder's currency)")
+        else:
+            del self.fields["cofunder"]
 
 
 class WindowForm(forms.Form):
@@ -166,6 +176,12 @@ class GrantForm(forms.Form):
     currency = forms.ChoiceField(label=_("Currency"), choices=BUDGET_CURRENCIES)
     granted_on = forms.DateField(label=_("Date"), widget=DATE)
     conditions = forms.CharField(label=_("Conditions"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    repayable = forms.BooleanField(label=_("To be repaid"), required=False)
+
+
+class RepaymentForm(IdempotentFormMixin, forms.Form):
+    amount = AmountField(label=_("Amount repaid"))
+    date = forms.DateField(label=_("Date"), widget=DATE)
 
 
 class GrantStatusForm(forms.Form):

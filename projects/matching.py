@@ -23,3 +23,12 @@ def eu_match(*, contributions: Iterable[Decimal], ratio: Decimal, cap: Decimal, 
         raise ValueError("contributions and ratio must not be negative")
     matched = min(ratio * eligible, cap, remaining)
     return max(matched, ZERO).quantize(CENT, rounding=ROUND_DOWN)
+
+
+def followed_match(*, current: Decimal, eligible: Decimal, ratio: Decimal, cap: Decimal) -> Decimal:
+    """An approved project's match once its eligible contributions changed.
+
+    min(ratio × eligible now, cap, what was committed): it can only go down after approval, the
+    difference returning to the window. Rounded down like `eu_match`.
+    """
+    return eu_match(contributions=[max(eligible, ZERO)], ratio=ratio, cap=cap, remaining=current)

@@ -98,6 +98,57 @@ class FundingWindow(models.Model):
         return [str(labels.get(code, code)) for code in self.eligible_categories]
 
 
+class CoFunder(models.Model):
+    """One funder of a window's matching (anchor: Mexico's 3x1, where each migrant peso was
+    matched by federal, state and municipal money): its own ratio, currency, cap per project and
+    budget. The window's lead co-funder (position 0, in EUR) is mirrored in the window's legacy
+    `match_ratio`, `cap_per_project_eur`, `total_budget_eur` and `committed_eur` fields."""
+
+    window = models.ForeignKey(FundingWindow, on_delete=models.CASCADE, related_name="cofunders",
+                               verbose_name=_("funding window"))
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    code = models.SlugField(_("code"), max_length=40)
+    name = models.CharField(_("name"), max_length=160)
+    currency = models.CharField(_("currency"), max_length=3, choices=BUDGET_CURRENCIES, default="EUR")
+    ratio = models.DecimalField(_("match ratio"), max_digits=6, decimal_places=2,
+                                help_text=_("Money of this co-funder per unit of community contributions."))
+    cap_per_project = models.DecimalField(_("cap per project"), max_digits=14, decimal_places=2)
+    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2)
+    # Sum of this co-funder's matches committed by approvals; changed only by services, under a lock.
+    committed = models.DecimalField(_("committed"), max_digits=14, decimal_places=2, default=ZERO, editable=False)
+    history = HistoricalRecords()
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    # Read and changed as its window is: by the window's programme.
+    scope_rule = ScopeRule(programme="window__programme_id", staff_write=False, officer_write=True,
+                           members_read=True, coordinator_read=True)
+
+    class Meta:
+        ordering = ["window", "position", "id"]
+        verbose_name = _("co-funder")
+        verbose_name_plural = _("co-funders")
+        constraints = [
+            models.UniqueConstraint(fields=["window", "code"], name="cofunder_unique_code_in_window"),
+            models.UniqueConstraint(fields=["window", "position"], name="cofunder_unique_position_in_window"),
+            models.CheckConstraint(condition=Q(ratio__gt=0), name="cofunder_ratio_positive"),
+            models.CheckConstraint(condition=Q(cap_per_project__gt=0), name="cofunder_cap_positive"),
+            models.CheckConstraint(condition=Q(cap_per_project__lte=F("budget")), name="cofunder_cap_within_budget"),
+            models.CheckConstraint(condition=Q(committed__gte=0) & Q(committed__lte=F("budget")),
+                                   name="cofunder_committed_within_budget"),
+            models.CheckConstraint(condition=~Q(position=0) | Q(currency="EUR"), name="cofunder_lead_in_eur"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.currency})"
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.budget - self.committed
+
+    @property
+    def is_lead(self) -> bool:
+        return self.position == 0
+
+
 class ProjectStatus(models.TextChoices):
     # A context of their own: other apps translate "Rejected" or "Approved" for other nouns
     # (a rate, a request) with another grammatical gender.
@@ -207,8 +258,15 @@ class Project(models.Model):
 
 
 class ProjectEvent(models.Model):
-    """One step of the workflow, with who took it, when and why: the project's decision trail."""
+    """One step of the workflow, or a change of the committed match, with who took it, when and
+    why: the project's decision trail."""
 
+    class Kind(models.TextChoices):
+        STATUS = "status", _("Status change")
+        MATCH_LOWERED = "match_lowered", _("Match lowered after a reversal")
+        CLAWBACK = "clawback", _("Clawback of released match")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.STATUS)
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="events", verbose_name=_("project"))
     from_status = models.CharField(_("from"), max_length=20, choices=ProjectStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=ProjectStatus.choices)
@@ -228,6 +286,32 @@ class ProjectEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project}: {self.from_status or '—'} → {self.to_status}"
+
+
+class ProjectMatch(models.Model):
+    """What one co-funder committed to one project, in the co-funder's currency: the current
+    match, min(ratio × eligible contributions now, cap, what was committed), rounded down."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="matches",
+                                verbose_name=_("project"))
+    cofunder = models.ForeignKey(CoFunder, on_delete=models.PROTECT, related_name="matches",
+                                 verbose_name=_("co-funder"))
+    amount = models.DecimalField(_("match"), max_digits=14, decimal_places=2, default=ZERO)
+    objects = models.Manager.from_queryset(ScopedQuerySet)()
+    scope_rule = ScopeRule(jamoat="project__jamoat_id", association="project__association_id",
+                           programme="project__window__programme_id")
+
+    class Meta:
+        ordering = ["project", "cofunder__position"]
+        verbose_name = _("co-funder match")
+        verbose_name_plural = _("co-funder matches")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "cofunder"], name="project_match_one_per_cofunder"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="cofunder_match_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.project}: {self.cofunder} {self.amount}"
 
 
 class Milestone(models.Model):
@@ -401,7 +485,14 @@ class Grant(models.Model):
                         currency_choices=BUDGET_CURRENCIES)
     granted_on = models.DateField(_("date"))
     conditions = models.TextField(_("conditions"), blank=True)
+    repayable = models.BooleanField(_("to be repaid"), default=False)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.APPLIED)
+    # Maker–checker through the ledger: the request that posts the grant to the business's fund.
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", editable=False, verbose_name=_("requested by"))
+    posting_request = models.OneToOneField("remittances.PostingRequest", on_delete=models.PROTECT, null=True,
+                                           blank=True, related_name="micro_grant", editable=False,
+                                           verbose_name=_("ledger request"))
     history = HistoricalRecords()
     objects = models.Manager.from_queryset(ScopedQuerySet)()
     scope_rule = ScopeRule(jamoat="enterprise__jamoat_id", association="enterprise__association_id",

@@ -41,7 +41,7 @@ def approval_queue(*, user) -> QuerySet[Project]:
 
 
 def window_list(*, user) -> QuerySet[FundingWindow]:
-    return FundingWindow.objects.visible_to(user)
+    return FundingWindow.objects.visible_to(user).prefetch_related("cofunders")
 
 
 def enterprise_list(*, user, search: str = "", kind: str = "") -> QuerySet[Enterprise]:
@@ -194,3 +194,34 @@ def projects_by_status(*, user, since: date | None = None, until: date | None = 
         projects = projects.filter(created_at__date__lte=until)
     counts = dict(projects.values_list("status").annotate(n=Count("id")).order_by())
     return {status: counts.get(status, 0) for status in ProjectStatus.values}
+
+
+@dataclass(frozen=True)
+class CoFunderTotals:
+    """One co-funder's money over the projects a user may see, in the co-funder's currency."""
+
+    window_id: int
+    code: str
+    name: str
+    currency: str
+    budget: Decimal
+    committed: Decimal
+    released: Decimal
+
+
+def cofunder_totals(*, user, jamoat_ids: Iterable[int] | None = None) -> list[CoFunderTotals]:
+    """Per co-funder of every window: budget, matches committed to visible projects, and money
+    released to them (net of clawbacks). Never summed across co-funders: currencies differ."""
+    from projects.cofunding import ledger_cofunder
+    from projects.models import CoFunder, ProjectMatch
+
+    projects = _projects_for_indicators(user, jamoat_ids)
+    rows = []
+    for cofunder in CoFunder.objects.select_related("window").order_by("window__code", "position"):
+        matches = ProjectMatch.objects.filter(cofunder=cofunder, project__in=projects).select_related("project")
+        committed = sum((m.amount for m in matches), ZERO)
+        released = sum((ledger.project_released(m.project, ledger_cofunder(cofunder)) for m in matches), ZERO)
+        rows.append(CoFunderTotals(window_id=cofunder.window_id, code=cofunder.code, name=cofunder.name,
+                                   currency=cofunder.currency, budget=cofunder.budget, committed=committed,
+                                   released=released))
+    return rows

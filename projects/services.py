@@ -10,8 +10,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from djmoney.money import Money
@@ -20,8 +20,7 @@ from associations.models import Association
 from communities.models import Village
 from households.models import Household
 from mha_portal.scoping import can_decide_in_programme, can_write_in_jamoat, scope_for
-from projects import ledger
-from projects.matching import eu_match
+from projects import cofunding, ledger
 from projects.models import (
     COMMITTED_STATUSES,
     Attachment,
@@ -39,6 +38,7 @@ from projects.models import (
 from projects.uploads import validate_upload
 
 S = ProjectStatus
+ZERO = Decimal("0")
 
 
 def is_officer(user) -> bool:
@@ -99,6 +99,7 @@ def funding_window_create(*, user, **fields) -> FundingWindow:
     _check_window(window)
     window.full_clean()
     window.save()
+    cofunding.sync_lead_from_window(window)  # the window's ratio, cap and budget are its lead co-funder's
     return window
 
 
@@ -115,6 +116,7 @@ def funding_window_update(*, user, window: FundingWindow, **fields) -> FundingWi
     _check_window(window)
     window.full_clean()
     window.save()
+    cofunding.sync_lead_from_window(window)
     return window
 
 
@@ -260,10 +262,18 @@ def project_appraise(*, user, project: Project, reason: str = "") -> Project:
     return _record(project, action="appraise", user=user, reason=reason)
 
 
-def approval_problems(project: Project, *, contributions_eur: Decimal) -> list[str]:
+def approval_problems(project: Project, *, contributions_eur: Decimal, on: date | None = None) -> list[str]:
     """Why the project cannot be approved yet (empty when it can)."""
     window = project.window
     problems = []
+    on = on or timezone.localdate()
+    if not window.is_open_on(on):
+        problems.append(_(
+            "The funding window “%(window)s” is open from %(opens)s to %(closes)s: it cannot approve a "
+            "project on %(today)s."
+        ) % {"window": window.name, "opens": date_format(window.opens_on, "SHORT_DATE_FORMAT"),
+             "closes": date_format(window.closes_on, "SHORT_DATE_FORMAT"),
+             "today": date_format(on, "SHORT_DATE_FORMAT")})
     if project.category not in window.eligible_categories:
         problems.append(_("The category “%(category)s” is not eligible in the window “%(window)s”.") % {
             "category": project.get_category_display(), "window": window.name})
@@ -289,17 +299,11 @@ def project_approve(*, user, project: Project, reason: str = "") -> Project:
     project = _lock(project, "approve")
     project.window = window
     contributions = ledger.project_contributions_eur(project)
-    problems = approval_problems(project, contributions_eur=sum(contributions, Decimal("0")))
+    problems = approval_problems(project, contributions_eur=sum(contributions, Decimal("0")), on=timezone.localdate())
     if problems:
         raise ValidationError(problems)
-    match = eu_match(contributions=contributions, ratio=window.match_ratio, cap=window.cap_per_project_eur,
-                     remaining=window.remaining_eur)
-    if match <= 0:
-        raise ValidationError(_(
-            "The EU budget of “%(window)s” is fully committed (EUR %(remaining)s left): this project "
-            "cannot be matched."
-        ) % {"window": window.name, "remaining": window.remaining_eur})
-    FundingWindow.objects.filter(pk=window.pk).update(committed_eur=F("committed_eur") + match)
+    # Each co-funder's match, committed against its budget (co-funder rows locked after the window).
+    match = cofunding.lead_amount(cofunding.commit_matches(window=window, project=project))
     project.eu_match_eur = match
     project.decided_by = user
     project.decided_on = timezone.localdate()
@@ -352,12 +356,9 @@ def project_cancel(*, user, project: Project, reason: str) -> Project:
     project = _lock(project, "cancel")
     if project.status in COMMITTED_STATUSES:
         _require_officer(user)
-        released = ledger.project_released_eur(project)
-        if ledger.project_released_eur(project, include_pending=True) != released:
+        if ledger.match_postings(project).filter(status="pending", kind="grant").exists():
             raise ValidationError(_("A release of matched money is awaiting approval: approve or reject it first."))
-        give_back = project.eu_match_eur - released
-        FundingWindow.objects.filter(pk=window.pk).update(committed_eur=F("committed_eur") - give_back)
-        project.eu_match_eur = released
+        project.eu_match_eur = cofunding.give_back_unreleased(window=window, project=project)
     else:
         _require_jamoat_writer(user, project.jamoat_id)
     return _record(project, action="cancel", user=user, reason=reason)
@@ -404,20 +405,28 @@ def attachment_add(*, user, project: Project, upload, kind: str = Attachment.Kin
 
 @transaction.atomic
 def match_release_request(*, user, project: Project, amount_eur: Decimal, on: date, note: str = "",
-                          idempotency_key: str | None):
-    """Ask the ledger to release part of the committed EU match (a second person approves it there)."""
+                          idempotency_key: str | None, cofunder=None):
+    """Ask the ledger to release part of a co-funder's committed match (the lead's by default; a
+    second person approves it there). `amount_eur` is in the co-funder's currency."""
     _require_officer(user)
+    if amount_eur is None or amount_eur <= 0:
+        raise ValidationError({"amount_eur": _("The amount must be greater than zero.")})
+    ledger.lock_book(project.association)  # lock order: book, window, project
     project = Project.objects.select_for_update().get(pk=project.pk)
     if project.status not in (S.APPROVED, S.IN_PROGRESS):
         raise ValidationError(_("Matched money is released only to an approved project or one in progress."))
-    if amount_eur is None or amount_eur <= 0:
-        raise ValidationError({"amount_eur": _("The amount must be greater than zero.")})
-    available = project.eu_match_eur - ledger.project_released_eur(project, include_pending=True)
+    cofunder = cofunder or cofunding.cofunder_for(project, None)
+    match, released, available = cofunding.available_to_release(project, cofunder)
     if amount_eur > available:
         raise ValidationError({"amount_eur": _(
-            "Only EUR %(available)s of the committed match is left to release.") % {"available": available}})
+            "Releases cannot exceed the current match of %(cofunder)s: the match is %(currency)s %(match)s, "
+            "%(currency)s %(released)s is released or awaiting approval, so only %(currency)s %(available)s is "
+            "left to release."
+        ) % {"cofunder": cofunder.name, "currency": cofunder.currency, "match": match, "released": released,
+             "available": max(available, ZERO)}}, code="over_match")
     return ledger.request_match_release(project=project, user=user, amount_eur=amount_eur, on=on, note=note,
-                                        idempotency_key=idempotency_key)
+                                        idempotency_key=idempotency_key,
+                                        cofunder=cofunding.ledger_cofunder(cofunder))
 
 
 # ---------------------------------------------------------------- businesses and cooperatives
@@ -485,34 +494,138 @@ def enterprise_member_add(*, user, enterprise: Enterprise, household: Household,
 
 GRANT_FLOW = {
     Grant.Status.APPLIED: (Grant.Status.APPROVED, Grant.Status.REJECTED),
-    Grant.Status.APPROVED: (Grant.Status.DISBURSED,),
-    Grant.Status.DISBURSED: (Grant.Status.REPAID,),
+    Grant.Status.APPROVED: (Grant.Status.DISBURSED, Grant.Status.REJECTED),
 }
 
 
 @transaction.atomic
-def grant_create(*, user, enterprise: Enterprise, amount: Money, granted_on: date, conditions: str = "") -> Grant:
+def grant_create(*, user, enterprise: Enterprise, amount: Money, granted_on: date, conditions: str = "",
+                 repayable: bool = False) -> Grant:
+    """An application for a micro-credit grant; an officer approves it (the maker of the ledger
+    posting) and another person posts it to the business's fund (the checker)."""
     _require_jamoat_writer(user, enterprise.jamoat_id)
     if amount.amount <= 0:
         raise ValidationError({"amount": _("The amount must be greater than zero.")})
-    grant = Grant(enterprise=enterprise, amount=amount, granted_on=granted_on, conditions=conditions)
+    if granted_on and granted_on > timezone.localdate():
+        raise ValidationError({"granted_on": _("The date cannot be in the future.")})
+    grant = Grant(enterprise=enterprise, amount=amount, granted_on=granted_on, conditions=conditions,
+                  repayable=repayable)
     grant.full_clean()
     grant.save()
     return grant
 
 
+def _grant_status_error(grant: Grant, status: str) -> ValidationError:
+    return ValidationError({"status": _("A grant that is %(current)s cannot become %(new)s.") % {
+        "current": grant.get_status_display().lower(), "new": str(Grant.Status(status).label).lower()
+        if status in Grant.Status.values else status}})
+
+
 @transaction.atomic
-def grant_set_status(*, user, grant: Grant, status: str) -> Grant:
-    """Officers decide on grants; each status follows the one before it."""
+def grant_approve(*, user, grant: Grant) -> Grant:
+    """The officer's decision: the grant is approved and its posting to the business's fund
+    requested in the ledger (maker); another person posts it (`grant_post`)."""
     _require_officer(user)
-    grant = Grant.objects.select_for_update().get(pk=grant.pk)
-    if status not in GRANT_FLOW.get(grant.status, ()):
-        raise ValidationError({"status": _("A grant that is %(current)s cannot become %(new)s.") % {
-            "current": grant.get_status_display().lower(), "new": str(Grant.Status(status).label).lower()
-            if status in Grant.Status.values else status}})
-    grant.status = status
-    grant.save()
+    ledger.lock_book(grant.enterprise.association)  # book before grant, as when the posting is approved
+    grant = Grant.objects.select_for_update().select_related("enterprise").get(pk=grant.pk)
+    if grant.status != Grant.Status.APPLIED:
+        raise _grant_status_error(grant, Grant.Status.APPROVED)
+    grant.posting_request = ledger.request_micro_grant(grant=grant, user=user)
+    grant.status = Grant.Status.APPROVED
+    grant.requested_by = user
+    grant.save(update_fields=["posting_request", "status", "requested_by"])
     return grant
+
+
+@transaction.atomic
+def grant_post(*, user, grant: Grant):
+    """The checker: posts the approved grant to the business's fund, with a receipt number."""
+    if grant.posting_request_id is None:
+        raise _grant_status_error(grant, Grant.Status.DISBURSED)
+    # The ledger locks its book, then our receiver locks the grant (book before grant).
+    ledger.approve_posting(user=user, request=grant.posting_request)
+    return Grant.objects.get(pk=grant.pk)
+
+
+@transaction.atomic
+def grant_reject(*, user, grant: Grant, note: str = "") -> Grant:
+    _require_officer(user)
+    ledger.lock_book(grant.enterprise.association)  # book before grant, as when the posting is approved
+    grant = Grant.objects.select_for_update().get(pk=grant.pk)
+    if grant.status not in (Grant.Status.APPLIED, Grant.Status.APPROVED):
+        raise _grant_status_error(grant, Grant.Status.REJECTED)
+    if grant.posting_request_id is not None and grant.posting_request.status == "pending":
+        ledger.reject_posting(user=user, request=grant.posting_request, note=note)
+    grant.status = Grant.Status.REJECTED
+    grant.save(update_fields=["status"])
+    return grant
+
+
+def grant_set_status(*, user, grant: Grant, status: str) -> Grant:
+    """The page's and the API's one door: approve, post (disbursed) or reject."""
+    actions = {Grant.Status.APPROVED: grant_approve, Grant.Status.DISBURSED: grant_post,
+               Grant.Status.REJECTED: grant_reject}
+    if status == Grant.Status.DISBURSED:
+        _require_officer(user)
+    grant = Grant.objects.get(pk=grant.pk)
+    if status not in actions or status not in GRANT_FLOW.get(grant.status, ()):
+        if status == Grant.Status.REPAID and grant.status == Grant.Status.DISBURSED:
+            raise ValidationError({"status": _(
+                "A grant becomes repaid when its repayments, approved by a second person, add up to its amount.")})
+        raise _grant_status_error(grant, status)
+    return actions[status](user=user, grant=grant)
+
+
+def _micro_grant_posting(*, grant_id: int, user) -> None:
+    """Receiver side (under the book lock): the grant's posting is being approved."""
+    grant = Grant.objects.select_for_update().get(pk=grant_id)
+    if grant.status != Grant.Status.APPROVED:
+        raise _grant_status_error(grant, Grant.Status.DISBURSED)
+    grant.status = Grant.Status.DISBURSED
+    grant.save(update_fields=["status"])
+
+
+def _micro_grant_repayment_posting(*, grant_id: int, amount: Decimal) -> None:
+    grant = Grant.objects.select_for_update().get(pk=grant_id)
+    repaid = ledger.micro_grant_repaid(grant)
+    if grant.status != Grant.Status.DISBURSED or repaid + amount > grant.amount.amount:
+        raise MatchConflict({"amount": _(
+            "Repayments cannot exceed the grant: %(currency)s %(repaid)s of %(currency)s %(total)s is repaid, "
+            "%(currency)s %(amount)s more is refused.") % {
+            "currency": grant.amount.currency, "repaid": repaid, "total": grant.amount.amount, "amount": amount}},
+            code="over_grant")
+    if repaid + amount == grant.amount.amount:
+        grant.status = Grant.Status.REPAID
+        grant.save(update_fields=["status"])
+
+
+@transaction.atomic
+def grant_repayment_request(*, user, grant: Grant, amount: Decimal, on: date, idempotency_key: str | None):
+    """The business pays back part of a repayable grant (maker); posted when a second person approves."""
+    grant = Grant.objects.select_related("enterprise__fund").get(pk=grant.pk)
+    if not grant.repayable:
+        raise ValidationError(_("This grant is not to be repaid."), code="not_repayable")
+    if grant.status != Grant.Status.DISBURSED:
+        raise ValidationError(_("Only a disbursed grant is repaid."), code="not_disbursed")
+    if amount is None or amount <= 0:
+        raise ValidationError({"amount": _("The amount must be greater than zero.")})
+    repaid = ledger.micro_grant_repaid(grant)
+    pending = sum((r.amount.amount for r in ledger.micro_grant_repayments(grant).filter(status="pending")), ZERO)
+    if repaid + pending + amount > grant.amount.amount:
+        raise ValidationError({"amount": _(
+            "Repayments cannot exceed the grant: %(currency)s %(repaid)s of %(currency)s %(total)s is repaid or "
+            "awaiting approval, %(currency)s %(amount)s more is refused.") % {
+            "currency": grant.amount.currency, "repaid": repaid + pending, "total": grant.amount.amount,
+            "amount": amount}}, code="over_grant")
+    return ledger.request_micro_grant_repayment(grant=grant, user=user, amount=amount, on=on,
+                                                idempotency_key=idempotency_key)
+
+
+@transaction.atomic
+def grant_repayment_approve(*, user, grant: Grant, posting):
+    if ledger.micro_grant_id(posting, repayment=True) != grant.pk:
+        raise ValidationError(_("This request is not a repayment of this grant."))
+    return ledger.approve_posting(user=user, request=posting)
 
 
 @transaction.atomic
@@ -537,3 +650,129 @@ def performance_report_add(*, user, enterprise: Enterprise, period_start: date, 
     report.full_clean()
     report.save()
     return report
+
+
+# ---------------------------------------------------------------- the match follows its contributions
+#
+# Lock order everywhere: the MHA's ledger book, then the funding window, then the project. The
+# ledger takes its book lock before it asks us (remittances/signals.py), so our own paths that
+# touch the ledger take the book first too.
+
+
+MatchConflict = cofunding.MatchConflict
+
+
+def match_release_check(*, project_id: int, amount_eur: Decimal, code: str | None = None) -> None:
+    """Under the book lock, before a release is posted: releases never exceed the current match."""
+    cofunding.release_check(project_id=project_id, code=code, amount=amount_eur)
+
+
+def clawback_check(*, project_id: int, amount_eur: Decimal, code: str | None = None) -> None:
+    """Under the book lock, before a clawback is posted: it returns at most what was released."""
+    cofunding.clawback_check(project_id=project_id, code=code, amount=amount_eur)
+
+
+def project_match_follow_reversal(*, project_id: int, original, user, reason: str) -> Project | None:
+    """A contribution earmarked to the project is being reversed (called under the book lock):
+    each co-funder's match becomes min(ratio × eligible now, cap, committed), the difference
+    returns to its budget and is recorded; refused if a match would fall below what was released."""
+    followed = cofunding.follow_reversal(project_id=project_id, original=original)
+    if followed is None:
+        return None
+    project, lowered = followed
+    for change in lowered:
+        ProjectEvent.objects.create(
+            project=project, kind=ProjectEvent.Kind.MATCH_LOWERED, from_status=project.status,
+            to_status=project.status, actor=user, match_eur=change.after if change.cofunder.is_lead else None,
+            reason=_(
+                "Contribution no. %(receipt)s of %(currency)s %(amount)s reversed (%(reason)s): the match of "
+                "%(cofunder)s lowered from %(currency)s %(before)s to %(currency)s %(after)s; %(currency)s "
+                "%(difference)s returned to its budget."
+            ) % {"receipt": original.receipt_number or original.sequence, "currency": change.cofunder.currency,
+                 "amount": getattr(original, ledger.entry_value_field(change.cofunder.currency)), "reason": reason,
+                 "cofunder": change.cofunder.name, "before": change.before, "after": change.after,
+                 "difference": change.before - change.after})
+    return project
+
+
+def on_reversal_approving(sender, *, original, request, user, **kwargs) -> None:
+    """remittances.signals.reversal_approving: the ledger is about to reverse `original`."""
+    project_id = Project.objects.filter(fund_id=original.fund_id).values_list("pk", flat=True).first()
+    if project_id is None:
+        return
+    if original.kind == "contribution":
+        project_match_follow_reversal(project_id=project_id, original=original, user=user, reason=request.reason)
+    elif ledger.is_clawback(original.kind, original.reference):
+        # Undoing a clawback puts the money back as released: only within the current match.
+        match_release_check(project_id=project_id, amount_eur=original.amount.amount,
+                            code=ledger.cofunder_code_of(original.reference))
+
+
+def on_posting_approving(sender, *, request, user, **kwargs):
+    """remittances.signals.posting_approving: a release, clawback or micro-grant is about to be posted."""
+    if ledger.is_match_release(request) or ledger.is_clawback(request.kind, request.reference):
+        project_id = Project.objects.filter(fund_id=request.fund_id).values_list("pk", flat=True).first()
+        if project_id is None:
+            return None
+        code = ledger.cofunder_code_of(request.reference)
+        cofunder = cofunding.cofunder_for(Project.objects.get(pk=project_id), code)
+        if str(request.amount.currency) != cofunder.currency:
+            raise ValidationError(_("Matched money of %(cofunder)s is released and clawed back in %(currency)s only.")
+                                  % {"cofunder": cofunder.name, "currency": cofunder.currency})
+        if ledger.is_match_release(request):
+            match_release_check(project_id=project_id, amount_eur=request.amount.amount, code=code)
+        else:
+            clawback_check(project_id=project_id, amount_eur=request.amount.amount, code=code)
+            _record_clawback(project_id=project_id, request=request, user=user)
+        return None
+    grant_id = ledger.micro_grant_id(request, repayment=False)
+    if grant_id is not None:
+        _micro_grant_posting(grant_id=grant_id, user=user)
+        return {"receipt": True}
+    grant_id = ledger.micro_grant_id(request, repayment=True)
+    if grant_id is not None:
+        _micro_grant_repayment_posting(grant_id=grant_id, amount=request.amount.amount)
+        return {"receipt": True}
+    return None
+
+
+def _record_clawback(*, project_id: int, request, user) -> None:
+    project = Project.objects.get(pk=project_id)
+    ProjectEvent.objects.create(
+        project=project, kind=ProjectEvent.Kind.CLAWBACK, from_status=project.status, to_status=project.status,
+        actor=user, match_eur=project.eu_match_eur, reason=_(
+            "Clawback of EUR %(amount)s returned to the window (requested by %(maker)s): %(purpose)s"
+        ) % {"amount": request.amount.amount, "maker": request.requested_by, "purpose": request.purpose})
+
+
+@transaction.atomic
+def match_clawback_request(*, user, project: Project, amount_eur: Decimal, on: date, note: str = "",
+                           idempotency_key: str | None, cofunder=None):
+    """Ask to return released match money to the window (posted when a second person approves it),
+    e.g. so that a contribution can be reversed."""
+    _require_officer(user)
+    if amount_eur is None or amount_eur <= 0:
+        raise ValidationError({"amount_eur": _("The amount must be greater than zero.")})
+    ledger.lock_book(project.association)
+    project = Project.objects.select_for_update().get(pk=project.pk)
+    cofunder = cofunder or cofunding.cofunder_for(project, None)
+    reference = cofunding.ledger_cofunder(cofunder)
+    released = ledger.project_released(project, reference)
+    pending = ledger.pending_clawback(project, reference)
+    if amount_eur + pending > released:
+        raise ValidationError({"amount_eur": _(
+            "A clawback returns released money only: %(currency)s %(released)s is released and %(currency)s "
+            "%(pending)s is already awaiting approval, so at most %(currency)s %(available)s can be clawed back."
+        ) % {"currency": cofunder.currency, "released": released, "pending": pending,
+             "available": max(released - pending, ZERO)}}, code="over_released")
+    return ledger.request_clawback(project=project, user=user, amount_eur=amount_eur, on=on, note=note,
+                                   idempotency_key=idempotency_key, cofunder=reference)
+
+
+def match_posting_decide(*, user, project: Project, posting, approve: bool, note: str = ""):
+    """Approve (post) or reject a release or clawback of the project; the ledger enforces
+    maker–checker and our receiver the match rules, under the book lock."""
+    _require_officer(user)
+    if approve:
+        return ledger.approve_posting(user=user, request=posting)
+    return ledger.reject_posting(user=user, request=posting, note=note)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:pk>/attachments/<int:attachment_pk>/", views.attachment_download, name="attachment"),
     path("<int:pk>/releases/", views.release_request, name="release-request"),
     path("<int:pk>/releases/<int:request_pk>/<str:decision>/", views.release_decide, name="release-decide"),
+    path("<int:pk>/clawbacks/", views.clawback_request, name="clawback-request"),
     path("<int:pk>/<str:action>/", views.project_transition, name="transition"),
     path("windows/", views.window_list, name="window-list"),
     path("windows/new/", views.window_create, name="window-create"),
@@ -27,5 +28,8 @@ urlpatterns = [
     path("businesses/<int:pk>/members/", views.enterprise_member_add, name="member-add"),
     path("businesses/<int:pk>/grants/", views.grant_add, name="grant-add"),
     path("businesses/<int:pk>/grants/<int:grant_pk>/status/", views.grant_status, name="grant-status"),
+    path("businesses/<int:pk>/grants/<int:grant_pk>/repayments/", views.grant_repayment, name="grant-repayment"),
+    path("businesses/<int:pk>/grants/<int:grant_pk>/repayments/<int:request_pk>/approve/",
+         views.grant_repayment_approve, name="grant-repayment-approve"),
     path("businesses/<int:pk>/reports/", views.report_add, name="report-add"),
 ]

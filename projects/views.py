@@ -15,7 +15,7 @@ from djmoney.money import Money
 from mha_portal.forms import show_service_error
 from mha_portal.idempotency import key_from_request
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404, scope_for
-from projects import forms, ledger, selectors, services
+from projects import cofunding, forms, ledger, selectors, services
 from projects.models import Attachment, Enterprise, FundingWindow, Grant, Project, ProjectStatus
 from projects.uploads import file_response
 
@@ -153,17 +153,19 @@ def project_detail(request, pk: int):
         "events": project.events.select_related("actor"),
         "milestones": project.milestones.all(),
         "attachments": project.attachments.all(),
-        "releases": ledger.match_release_requests(project),
+        "releases": ledger.match_postings(project),
         "actions": actions,
         "editable": editable and project.status in (ProjectStatus.PROPOSED, ProjectStatus.APPRAISED),
         "can_add": editable and project.status not in (ProjectStatus.REJECTED, ProjectStatus.CANCELLED,
                                                         ProjectStatus.COMPLETED),
         "can_release": officer and project.status in (ProjectStatus.APPROVED, ProjectStatus.IN_PROGRESS),
+        "can_claw_back": officer and project.funding.eu_released > 0,
         "reason_form": forms.ReasonForm(),
         "complete_form": forms.CompleteForm(),
         "milestone_form": forms.MilestoneForm(),
         "attachment_form": forms.AttachmentForm(),
-        "release_form": forms.ReleaseForm(),
+        "release_form": forms.ReleaseForm(cofunders=project.window.cofunders.all()),
+        "matches": cofunding.project_matches(project),
         "officer": officer,
     })
 
@@ -246,13 +248,31 @@ def attachment_download(request, pk: int, attachment_pk: int):
 @require_POST
 def release_request(request, pk: int):
     project = get_editable_or_404(Project, request.user, pk=pk)
-    form = forms.ReleaseForm(request.POST)
+    form = forms.ReleaseForm(request.POST, cofunders=project.window.cofunders.all())
     if form.is_valid():
         values = form.cleaned_data
         _run(request, lambda: services.match_release_request(
             user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
-            note=values["note"], idempotency_key=key_from_request(request)),
+            note=values["note"], idempotency_key=key_from_request(request),
+            cofunder=cofunding.cofunder_for(project, values.get("cofunder") or None)),
             _("Release requested: another person must approve it."))
+    else:
+        _flash_form_errors(request, form)
+    return redirect("projects:detail", project.pk)
+
+
+@login_required
+@require_POST
+def clawback_request(request, pk: int):
+    project = get_editable_or_404(Project, request.user, pk=pk)
+    form = forms.ReleaseForm(request.POST, cofunders=project.window.cofunders.all())
+    if form.is_valid():
+        values = form.cleaned_data
+        _run(request, lambda: services.match_clawback_request(
+            user=request.user, project=project, amount_eur=values["amount_eur"], on=values["date"],
+            note=values["note"], idempotency_key=key_from_request(request),
+            cofunder=cofunding.cofunder_for(project, values.get("cofunder") or None)),
+            _("Clawback requested: another person must approve it."))
     else:
         _flash_form_errors(request, form)
     return redirect("projects:detail", project.pk)
@@ -262,15 +282,15 @@ def release_request(request, pk: int):
 @require_POST
 def release_decide(request, pk: int, request_pk: int, decision: str):
     project = get_visible_or_404(Project, request.user, pk=pk)
-    posting = ledger.match_release_requests(project).filter(pk=request_pk).first()
+    posting = ledger.match_postings(project).filter(pk=request_pk).first()
     if posting is None or decision not in ("approve", "reject"):
         raise Http404
     try:
+        services.match_posting_decide(user=request.user, project=project, posting=posting,
+                                      approve=decision == "approve")
         if decision == "approve":
-            ledger.approve_match_release(user=request.user, request=posting)
-            messages.success(request, _("Release approved and posted to the ledger."))
+            messages.success(request, _("Approved and posted to the ledger."))
         else:
-            ledger.reject_match_release(user=request.user, request=posting)
             messages.success(request, _("Release rejected."))
     except ValidationError as error:
         for message in error.messages:
@@ -378,7 +398,9 @@ def enterprise_detail(request, pk: int):
         "enterprise": enterprise,
         "capital_eur": selectors.enterprise_capital_eur(enterprise=enterprise),
         "members": enterprise.members.select_related("household__head"),
-        "grants": enterprise.grants.all(),
+        "grants": [(grant, ledger.micro_grant_repayments(grant)) for grant in enterprise.grants.all()],
+        "keeps_books": ledger.may_keep_books(request.user, enterprise.association),
+        "repayment_form": forms.RepaymentForm(),
         "reports": enterprise.reports.all(),
         "editable": editable,
         "officer": services.is_officer(request.user),
@@ -426,7 +448,8 @@ def grant_add(request, pk: int):
         values = form.cleaned_data
         _run(request, lambda: services.grant_create(
             user=request.user, enterprise=enterprise, amount=Money(values["amount"], values["currency"]),
-            granted_on=values["granted_on"], conditions=values["conditions"]), _("Grant recorded."))
+            granted_on=values["granted_on"], conditions=values["conditions"], repayable=values["repayable"]),
+            _("Grant recorded."))
     else:
         _flash_form_errors(request, form)
     return redirect("projects:enterprise-detail", enterprise.pk)
@@ -442,6 +465,35 @@ def grant_status(request, pk: int, grant_pk: int):
                                                         status=form.cleaned_data["status"]), _("Grant updated."))
     else:
         _flash_form_errors(request, form)
+    return redirect("projects:enterprise-detail", pk)
+
+
+@login_required
+@require_POST
+def grant_repayment(request, pk: int, grant_pk: int):
+    """A repayment of a grant is requested here (maker) and approved by a second person (checker)
+    among the MHA's pending ledger requests or from this page."""
+    grant = get_visible_or_404(Grant.objects.filter(enterprise_id=pk), request.user, pk=grant_pk)
+    form = forms.RepaymentForm(request.POST)
+    if form.is_valid():
+        values = form.cleaned_data
+        _run(request, lambda: services.grant_repayment_request(
+            user=request.user, grant=grant, amount=values["amount"], on=values["date"],
+            idempotency_key=key_from_request(request)), _("Repayment requested: another person must approve it."))
+    else:
+        _flash_form_errors(request, form)
+    return redirect("projects:enterprise-detail", pk)
+
+
+@login_required
+@require_POST
+def grant_repayment_approve(request, pk: int, grant_pk: int, request_pk: int):
+    grant = get_visible_or_404(Grant.objects.filter(enterprise_id=pk), request.user, pk=grant_pk)
+    posting = ledger.micro_grant_repayments(grant).filter(pk=request_pk).first()
+    if posting is None:
+        raise Http404
+    _run(request, lambda: services.grant_repayment_approve(user=request.user, grant=grant, posting=posting),
+         _("Approved and posted to the ledger."))
     return redirect("projects:enterprise-detail", pk)
 
 

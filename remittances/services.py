@@ -302,13 +302,16 @@ def posting_request_approve(*, user, request: PostingRequest) -> LedgerEntry:
     sign = -1 if request.kind == PostingRequest.Kind.DISBURSEMENT else 1
     if sign < 0:
         _check_cash(request.fund, currency, amount)
+    # Extension point (remittances/signals.py): a receiver may veto, or ask for a receipt number.
+    answers = signals.posting_approving.send(sender=PostingRequest, request=request, user=user)
+    receipt = any(isinstance(answer, dict) and answer.get("receipt") for _receiver, answer in answers)
     entry = LedgerEntry(
         fund=request.fund, kind=request.kind, entry_date=request.entry_date, amount=request.amount,
         rate=conversion.rate, rate_date=conversion.rate_date, rate_source=conversion.rate_source,
         eur_rate=conversion.eur_rate, amount_tjs=sign * conversion.tjs, amount_eur=sign * conversion.eur,
         channel=request.channel, counterparty=request.counterparty, reference=request.reference,
         note=request.purpose[:500], created_by_id=request.requested_by_id, approved_by=user)
-    entry = _append(book, entry)
+    entry = _append(book, entry, receipt=receipt)
     request.status = PostingRequest.Status.APPROVED
     request.decided_by = user
     request.decided_at = timezone.now()

@@ -15,9 +15,17 @@ Sent with keyword arguments:
 `reversal_approved` is sent in the same transaction right after the reversal entry is saved,
 with `original`, `reversal` (the new entry), `request` and `user`. Receivers may also raise
 ValidationError there to roll everything back.
+
+`posting_approving` is sent inside `posting_request_approve`, after the book row is locked and
+the maker–checker, fund and date checks passed, before the entry is written, with `request` (the
+locked `PostingRequest`) and `user`. A receiver may raise ValidationError to refuse (the projects
+app keeps an EU match release within the project's current match), and may return
+`{"receipt": True}` to have the entry numbered in the MHA's receipt sequence (the projects app
+does so for micro-credit grants and their repayments).
 """
 
 from django.dispatch import Signal
 
 reversal_approving = Signal()
 reversal_approved = Signal()
+posting_approving = Signal()

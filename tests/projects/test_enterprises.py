@@ -18,6 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cooperative(world):
+    eur_rate()  # approving a grant posts it to the ledger, converted at the day's rate
     return services.enterprise_create(user=world.staff_a, association=world.association_a, kind="cooperative",
                                       name="Askalon dairy cooperative", sector="livestock", founded=date(2025, 3, 1))
 

@@ -54,7 +54,7 @@ def test_retried_release_request_creates_one_request(world, approved):
 def test_release_beyond_the_committed_match_is_refused(world, approved):
     services.match_release_request(user=world.officer, project=approved, amount_eur=Decimal("5000"), on=today(),
                                    idempotency_key="k1")
-    with pytest.raises(ValidationError, match="Only EUR 1000.00"):
+    with pytest.raises(ValidationError, match="only EUR 1000.00 is left"):
         services.match_release_request(user=world.officer, project=approved, amount_eur=Decimal("1000.01"),
                                        on=today(), idempotency_key="k2")
 
