@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from communities.models import Village
+from households.exports import household_export_response
 from households.models import Household, Member, MigrationEpisode
 from households.selectors import (
     SORTS,
@@ -31,6 +32,7 @@ from households.services import (
 )
 from mha_portal.api import ScopedModelViewSet
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404
+from privacy.audit import LogSensitiveReadsMixin
 
 
 def _yes_no(value: str | None) -> bool | None:
@@ -147,6 +149,12 @@ HOUSEHOLD_PARAMETERS = [
 ]
 
 
+class ExportQuerySerializer(serializers.Serializer):
+    purpose = serializers.CharField(min_length=5, max_length=500,
+                                    help_text="Why these personal data leave the portal (kept in the access log).")
+    file_format = serializers.ChoiceField(choices=["csv", "xlsx"], default="csv")
+
+
 class DuplicateQuerySerializer(serializers.Serializer):
     village = serializers.IntegerField(required=False)
     last_name = serializers.CharField(required=False, allow_blank=True, default="")
@@ -163,24 +171,39 @@ class DuplicateSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(parameters=HOUSEHOLD_PARAMETERS))
-class HouseholdViewSet(ScopedModelViewSet):
+class HouseholdViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
     """Households in the user's scope; staff create and change those of their jamoats."""
 
+    sensitive_record = "households.household"
     queryset = Household.objects.all()
     serializer_class = HouseholdSerializer
     filter_backends: list = []
 
-    def get_queryset(self):
+    def _filters(self) -> HouseholdFilters:
         params = self.request.query_params
         village = params.get("village", "")
-        filters = HouseholdFilters(
+        return HouseholdFilters(
             search=params.get("q", ""), village=int(village) if village.isdigit() else None,
             status=params.get("status", ""), abroad=_yes_no(params.get("abroad")),
             returned=_yes_no(params.get("returned")), destination=params.get("destination", ""),
             sort=params.get("sort", "code"))
+
+    def get_queryset(self):
         members = Member.objects.order_by("id")
-        return household_list(user=self.request.user, filters=filters).prefetch_related(
+        return household_list(user=self.request.user, filters=self._filters()).prefetch_related(
             Prefetch("members", queryset=members))
+
+    @extend_schema(parameters=[ExportQuerySerializer, *HOUSEHOLD_PARAMETERS],
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        """The households of the list filters as a CSV or XLSX file, with the members' phones and
+        trips' legal status: `purpose` is required and kept in the access log."""
+        query = ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return household_export_response(user=request.user, filters=self._filters(),
+                                         fmt=query.validated_data["file_format"],
+                                         purpose=query.validated_data["purpose"], path=request.get_full_path())
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -218,7 +241,8 @@ class HouseholdViewSet(ScopedModelViewSet):
 
 @extend_schema_view(list=extend_schema(parameters=[
     OpenApiParameter("q", OpenApiTypes.STR, description="Name (Latin or Cyrillic) or phone.")]))
-class MemberViewSet(ScopedModelViewSet):
+class MemberViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
+    sensitive_record = "households.member"
     queryset = Member.objects.order_by("household_id", "id")
     serializer_class = MemberSerializer
     filterset_fields = ["household", "household__village", "sex", "relation", "education"]
@@ -232,12 +256,13 @@ class MemberViewSet(ScopedModelViewSet):
         return members
 
 
-class MigrationEpisodeViewSet(ScopedModelViewSet):
+class MigrationEpisodeViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
+    sensitive_record = "households.migrationepisode"
     queryset = MigrationEpisode.objects.select_related("member").order_by("-departure_date", "-id")
     serializer_class = MigrationEpisodeSerializer
     filterset_fields = {
         "member": ["exact"], "member__household": ["exact"], "destination_country": ["exact"],
-        "sector": ["exact"], "legal_status": ["exact"], "return_date": ["isnull"],
+        "sector": ["exact"], "return_date": ["isnull"],  # legal_status is encrypted: not filterable
     }
 
 

@@ -30,6 +30,7 @@ MENU = [
     NavItem("reports:dashboard", _("Dashboard"), frozenset({STAFF, OFFICER, ADMIN})),
     NavItem("communities:jamoat-list", _("Communities"), frozenset({STAFF, OFFICER, ADMIN})),
     NavItem("audit-log", _("Audit log"), frozenset({OFFICER, ADMIN})),
+    NavItem("privacy:access-log", _("Access log"), frozenset({ADMIN})),
 ]
 
 
