@@ -50,6 +50,9 @@ def household_list_view(request):
                                 HouseholdFilterForm(user=request.user).filters())
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = attach_derived(list(page.object_list))
+    if page.object_list:  # the list shows the households' phones
+        log_access(user=request.user, kind=AccessEvent.Kind.PAGE, record="households.household",
+                   object_ids=[household.pk for household in page.object_list], path=request.get_full_path())
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "households/household_list.html", {
