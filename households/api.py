@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from communities.models import Village
 from households.exports import household_export_response
-from households.models import Household, Member, MigrationEpisode
+from households.models import ConsentRecord, Household, Member, MigrationEpisode
 from households.selectors import (
     SORTS,
     HouseholdFilters,
@@ -22,6 +22,7 @@ from households.selectors import (
     with_derived,
 )
 from households.services import (
+    consent_record,
     episode_create,
     episode_update,
     household_create,
@@ -135,6 +136,25 @@ class MigrationEpisodeSerializer(serializers.ModelSerializer):
 
     def update(self, instance, validated_data):
         return episode_update(user=self.context["request"].user, episode=instance, **validated_data)
+
+
+class ConsentRecordSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = ConsentRecord
+        fields = ["id", "household", "purpose", "given_by", "given_on", "withdrawn_on", "recorded_by", "recorded_at"]
+        read_only_fields = ["withdrawn_on", "recorded_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["household"].queryset = Household.objects.editable_by(request.user)
+            self.fields["given_by"].queryset = Member.objects.editable_by(request.user)
+
+    def create(self, validated_data):
+        return consent_record(user=self.context["request"].user, **validated_data)
 
 
 HOUSEHOLD_PARAMETERS = [
@@ -266,8 +286,18 @@ class MigrationEpisodeViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
     }
 
 
+class ConsentRecordViewSet(ScopedModelViewSet):
+    """What each household consented to, when, given by whom and recorded by whom."""
+
+    queryset = ConsentRecord.objects.select_related("recorded_by").order_by("household_id", "-given_on", "-id")
+    serializer_class = ConsentRecordSerializer
+    filterset_fields = ["household", "purpose"]
+    http_method_names = ["get", "post", "head", "options"]
+
+
 routes = [
     ("households", HouseholdViewSet, "household"),
     ("members", MemberViewSet, "member"),
     ("migration-episodes", MigrationEpisodeViewSet, "migration-episode"),
+    ("household-consents", ConsentRecordViewSet, "household-consent"),
 ]

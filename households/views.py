@@ -19,7 +19,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from households import services, spreadsheets
 from households.exports import household_export_response
-from households.forms import EpisodeForm, HouseholdFilterForm, HouseholdForm, ImportForm, MemberFormSet, ReturnForm
+from households.forms import (
+    ConsentForm,
+    EpisodeForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    ImportForm,
+    MemberFormSet,
+    ReturnForm,
+)
 from households.models import Household, Member, MigrationEpisode
 from households.selectors import (
     attach_derived,
@@ -77,7 +85,26 @@ def household_detail(request, pk: int):
         "memberships": list(household.memberships.all()),
         "activity": household_activity(user=request.user, household=household),
         "may_edit": Household.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "consents": list(household.consents.select_related("given_by", "recorded_by")),
+        "consent_form": ConsentForm(household=household),
         "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def consent_create(request, pk: int):
+    household = get_editable_or_404(Household, request.user, pk=pk)
+    form = ConsentForm(request.POST, household=household)
+    if form.is_valid():
+        try:
+            services.consent_record(user=request.user, household=household, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Consent recorded."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("households:detail", pk=pk)
 
 
 def _memberships():
