@@ -5,7 +5,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.utils import encrypt
 from django.contrib.auth import get_user_model
 
-DEMO_TOTP_SECRET = "MHADEMOTOTPKEY2026ONLYFORDEMOS23"  # base32, demo accounts only
+DEMO_TOTP_SECRET = "MHADEMOKEYFORDEMOACCOUNTSONLY234"  # base32, demo accounts only
 DEMO_ACCOUNTS = ["admin", "officer"]
 
 
