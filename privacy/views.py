@@ -1,6 +1,8 @@
 """Second factor pages (verify, set up, recovery codes), its reset by an administrator, and the
 access log of personal data."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
@@ -53,7 +55,7 @@ def _failed(request, form) -> object | None:
 @require_http_methods(["GET", "POST"])
 def second_factor_verify(request):
     if not mfa.has_totp(request.user):
-        return redirect(f"{reverse('second-factor-setup')}?next={_next_url(request)}")
+        return redirect(f"{reverse('second-factor-setup')}?{urlencode({'next': _next_url(request)})}")
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         if mfa.second_factor_check(user=request.user, code=form.cleaned_data["code"]):
@@ -77,7 +79,7 @@ def second_factor_setup(request):
     With a second factor already on, this is its status page (verified sessions only)."""
     if mfa.has_totp(request.user):
         if not mfa.session_verified(request):
-            return redirect(f"{reverse('second-factor-verify')}?next={reverse('second-factor-setup')}")
+            return redirect(f"{reverse('second-factor-verify')}?{urlencode({'next': reverse('second-factor-setup')})}")
         return render(request, "privacy/second_factor_status.html", {
             "codes_left": mfa.recovery_codes_left(request.user)})
     secret = request.session.get(SETUP_SECRET_KEY) or mfa.new_totp_secret()
