@@ -39,7 +39,7 @@ class Household(models.Model):
     search_text = models.TextField(editable=False, blank=True, default="")
     # Keyed digests of the phone numbers' prefixes (household's and members'): phone search
     # without the numbers in clear. Maintained with search_text.
-    phone_index = models.TextField(editable=False, blank=True, default="")
+    phone_index = models.TextField(editable=False, blank=True, default="", db_default="")
     left_on = models.DateField(_("left the programme on"), null=True, blank=True, editable=False,
                                help_text=_("Set when the status becomes moved away or closed; starts the "
                                            "retention period."))
