@@ -67,11 +67,12 @@ def test_officer_with_totp_gives_a_code_after_the_password(world, client):
     assert client.get(reverse("households:list")).status_code == 200
 
 
-def test_a_new_password_login_asks_for_the_code_again(world, client):
+def test_each_password_sign_in_asks_for_the_code_again(world, client):
     _enrol(world.officer)
     _password_login(client, world.officer)
     client.post(reverse("second-factor-verify"), {"code": _next_code()})
     assert client.get(reverse("home")).status_code == 200
+    client.post(reverse("logout"))
     _password_login(client, world.officer)
     assert client.get(reverse("home")).url.startswith(reverse("second-factor-verify"))
 
