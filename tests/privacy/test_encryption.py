@@ -96,3 +96,17 @@ def test_rows_in_clear_text_are_encrypted_by_the_rotation_command(household):
     call_command("privacy_rotate_keys", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert is_encrypted(_raw(Household, "phone", household.pk))
     assert Household.objects.get(pk=household.pk).phone == "+992 93 000"
+
+
+def test_production_refuses_to_start_without_field_keys():
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {**os.environ, "DJANGO_ENV": "production", "SECRET_KEY": "s" * 50, "FIELD_ENCRYPTION_KEYS": "",
+           "FIELD_HASH_KEY": ""}
+    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=Path(__file__).resolve().parents[2],
+                            env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set" in result.stderr
