@@ -11,8 +11,9 @@ COPY requirements.txt .
 RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 # collectstatic and compilemessages need settings but no secrets.
-RUN SECRET_KEY=build-only python manage.py collectstatic --noinput -v0 \
-    && SECRET_KEY=build-only python manage.py compilemessages --ignore=.venv -v0
+RUN export SECRET_KEY=build-only FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1rZXktbmV2ZXItZm9yLWRhdGEhISE= FIELD_HASH_KEY=build-only \
+    && python manage.py collectstatic --noinput -v0 \
+    && python manage.py compilemessages --ignore=.venv -v0
 
 RUN useradd --create-home portal && mkdir -p /app/media /app/media-private && chown portal /app/media /app/media-private
 USER portal

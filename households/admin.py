@@ -28,5 +28,5 @@ class HouseholdAdmin(SimpleHistoryAdmin):
 @admin.register(MigrationEpisode)
 class MigrationEpisodeAdmin(SimpleHistoryAdmin):
     list_display = ["member", "destination_country", "destination_city", "departure_date", "return_date"]
-    list_filter = ["destination_country", "sector", "legal_status"]
+    list_filter = ["destination_country", "sector"]  # legal status is encrypted: no filter
     raw_id_fields = ["member"]

@@ -10,7 +10,8 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from communities.models import Village
-from households.models import Household, Member, MigrationEpisode
+from households.exports import household_export_response
+from households.models import ConsentRecord, Household, Member, MigrationEpisode
 from households.selectors import (
     SORTS,
     HouseholdFilters,
@@ -21,6 +22,7 @@ from households.selectors import (
     with_derived,
 )
 from households.services import (
+    consent_record,
     episode_create,
     episode_update,
     household_create,
@@ -31,6 +33,7 @@ from households.services import (
 )
 from mha_portal.api import ScopedModelViewSet
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404
+from privacy.audit import LogSensitiveReadsMixin
 
 
 def _yes_no(value: str | None) -> bool | None:
@@ -135,6 +138,25 @@ class MigrationEpisodeSerializer(serializers.ModelSerializer):
         return episode_update(user=self.context["request"].user, episode=instance, **validated_data)
 
 
+class ConsentRecordSerializer(serializers.ModelSerializer):
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = ConsentRecord
+        fields = ["id", "household", "purpose", "given_by", "given_on", "withdrawn_on", "recorded_by", "recorded_at"]
+        read_only_fields = ["withdrawn_on", "recorded_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["household"].queryset = Household.objects.editable_by(request.user)
+            self.fields["given_by"].queryset = Member.objects.editable_by(request.user)
+
+    def create(self, validated_data):
+        return consent_record(user=self.context["request"].user, **validated_data)
+
+
 HOUSEHOLD_PARAMETERS = [
     OpenApiParameter("q", OpenApiTypes.STR, description="Any member's name (Latin or Cyrillic), code or phone."),
     OpenApiParameter("village", OpenApiTypes.INT),
@@ -145,6 +167,12 @@ HOUSEHOLD_PARAMETERS = [
                      description="A member has travelled to this country."),
     OpenApiParameter("sort", OpenApiTypes.STR, enum=list(SORTS)),
 ]
+
+
+class ExportQuerySerializer(serializers.Serializer):
+    purpose = serializers.CharField(min_length=5, max_length=500,
+                                    help_text="Why these personal data leave the portal (kept in the access log).")
+    file_format = serializers.ChoiceField(choices=["csv", "xlsx"], default="csv")
 
 
 class DuplicateQuerySerializer(serializers.Serializer):
@@ -163,24 +191,39 @@ class DuplicateSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_view(list=extend_schema(parameters=HOUSEHOLD_PARAMETERS))
-class HouseholdViewSet(ScopedModelViewSet):
+class HouseholdViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
     """Households in the user's scope; staff create and change those of their jamoats."""
 
+    sensitive_record = "households.household"
     queryset = Household.objects.all()
     serializer_class = HouseholdSerializer
     filter_backends: list = []
 
-    def get_queryset(self):
+    def _filters(self) -> HouseholdFilters:
         params = self.request.query_params
         village = params.get("village", "")
-        filters = HouseholdFilters(
+        return HouseholdFilters(
             search=params.get("q", ""), village=int(village) if village.isdigit() else None,
             status=params.get("status", ""), abroad=_yes_no(params.get("abroad")),
             returned=_yes_no(params.get("returned")), destination=params.get("destination", ""),
             sort=params.get("sort", "code"))
+
+    def get_queryset(self):
         members = Member.objects.order_by("id")
-        return household_list(user=self.request.user, filters=filters).prefetch_related(
+        return household_list(user=self.request.user, filters=self._filters()).prefetch_related(
             Prefetch("members", queryset=members))
+
+    @extend_schema(parameters=[ExportQuerySerializer, *HOUSEHOLD_PARAMETERS],
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @action(detail=False, methods=["get"], url_path="export")
+    def export(self, request):
+        """The households of the list filters as a CSV or XLSX file, with the members' phones and
+        trips' legal status: `purpose` is required and kept in the access log."""
+        query = ExportQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        return household_export_response(user=request.user, filters=self._filters(),
+                                         fmt=query.validated_data["file_format"],
+                                         purpose=query.validated_data["purpose"], path=request.get_full_path())
 
     def paginate_queryset(self, queryset):
         page = super().paginate_queryset(queryset)
@@ -218,7 +261,8 @@ class HouseholdViewSet(ScopedModelViewSet):
 
 @extend_schema_view(list=extend_schema(parameters=[
     OpenApiParameter("q", OpenApiTypes.STR, description="Name (Latin or Cyrillic) or phone.")]))
-class MemberViewSet(ScopedModelViewSet):
+class MemberViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
+    sensitive_record = "households.member"
     queryset = Member.objects.order_by("household_id", "id")
     serializer_class = MemberSerializer
     filterset_fields = ["household", "household__village", "sex", "relation", "education"]
@@ -232,17 +276,28 @@ class MemberViewSet(ScopedModelViewSet):
         return members
 
 
-class MigrationEpisodeViewSet(ScopedModelViewSet):
+class MigrationEpisodeViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
+    sensitive_record = "households.migrationepisode"
     queryset = MigrationEpisode.objects.select_related("member").order_by("-departure_date", "-id")
     serializer_class = MigrationEpisodeSerializer
     filterset_fields = {
         "member": ["exact"], "member__household": ["exact"], "destination_country": ["exact"],
-        "sector": ["exact"], "legal_status": ["exact"], "return_date": ["isnull"],
+        "sector": ["exact"], "return_date": ["isnull"],  # legal_status is encrypted: not filterable
     }
+
+
+class ConsentRecordViewSet(ScopedModelViewSet):
+    """What each household consented to, when, given by whom and recorded by whom."""
+
+    queryset = ConsentRecord.objects.select_related("recorded_by").order_by("household_id", "-given_on", "-id")
+    serializer_class = ConsentRecordSerializer
+    filterset_fields = ["household", "purpose"]
+    http_method_names = ["get", "post", "head", "options"]
 
 
 routes = [
     ("households", HouseholdViewSet, "household"),
     ("members", MemberViewSet, "member"),
     ("migration-episodes", MigrationEpisodeViewSet, "migration-episode"),
+    ("household-consents", ConsentRecordViewSet, "household-consent"),
 ]

@@ -10,7 +10,7 @@ from simple_history.utils import bulk_create_with_history
 
 from communities.models import Jamoat
 from households.models import Household, Member, MigrationEpisode
-from households.services import build_search_text
+from households.services import build_phone_index, build_search_text
 
 HOUSEHOLDS_PER_JAMOAT = 108  # "about 100"; 107 of them per jamoat take financial education (≈1,600)
 REFERENCE_YEAR = 2025
@@ -155,4 +155,5 @@ def _write(households, member_groups, trip_groups):
     for household, people in zip(households, member_groups, strict=True):
         household.head = people[0]
         household.search_text = build_search_text(household, people)
-    Household.objects.bulk_update(households, ["head", "search_text"], batch_size=500)
+        household.phone_index = build_phone_index(household, people)
+    Household.objects.bulk_update(households, ["head", "search_text", "phone_index"], batch_size=500)

@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Village
-from households.models import Household, Member, MigrationEpisode
+from households.models import ConsentRecord, Household, Member, MigrationEpisode
 from households.selectors import SORTS
 from households.services import MEMBER_FIELDS
 from mha_portal.scoping import in_writable_jamoats
@@ -120,3 +120,15 @@ class HouseholdFilterForm(forms.Form):
 class ImportForm(forms.Form):
     file = forms.FileField(label=_("Spreadsheet (.xlsx or .csv)"),
                            widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}))
+
+
+class ConsentForm(forms.ModelForm):
+    class Meta:
+        model = ConsentRecord
+        fields = ["purpose", "given_by", "given_on"]
+        widgets = {"given_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+
+    def __init__(self, *args, household: Household, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["given_by"].queryset = Member.objects.filter(household=household).order_by("id")
+        self.fields["given_on"].initial = timezone.localdate

@@ -4,6 +4,7 @@
 episodes (see selectors), never typed.
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -13,6 +14,7 @@ from simple_history.models import HistoricalRecords
 
 from communities.models import Village
 from mha_portal.scoping import ScopedManager, ScopeRule
+from privacy.fields import EncryptedTextField
 
 
 class Household(models.Model):
@@ -26,7 +28,8 @@ class Household(models.Model):
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="households",
                                 verbose_name=_("village"))
     address = models.CharField(_("address"), max_length=255, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    # Encrypted at rest; found through `phone_index` (keyed digests, see privacy/crypto.py).
+    phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
     head = models.OneToOneField("Member", on_delete=models.SET_NULL, null=True, blank=True,
                                 related_name="headed_household", verbose_name=_("head of household"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
@@ -34,9 +37,16 @@ class Household(models.Model):
     # Lower-case Cyrillic and Latin spellings of every member's name and the phones, so that
     # "Rahimov" finds "Раҳимов". Maintained by the services, never typed.
     search_text = models.TextField(editable=False, blank=True, default="")
+    # Keyed digests of the phone numbers' prefixes (household's and members'): phone search
+    # without the numbers in clear. Maintained with search_text.
+    phone_index = models.TextField(editable=False, blank=True, default="", db_default="")
+    left_on = models.DateField(_("left the programme on"), null=True, blank=True, editable=False,
+                               help_text=_("Set when the status becomes moved away or closed; starts the "
+                                           "retention period."))
+    pseudonymised_at = models.DateTimeField(_("pseudonymised"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["search_text", "updated_at"])
+    history = HistoricalRecords(excluded_fields=["search_text", "phone_index", "updated_at"])
     objects = ScopedManager()
     # The associations app (issue 4) adds association="memberships__association_id" so that a
     # treasurer sees the member households of their MHA.
@@ -52,6 +62,14 @@ class Household(models.Model):
         if self.head_id and self.head:
             return f"{self.head.full_name} ({self.code})"
         return self.code
+
+    def save(self, *args, **kwargs):
+        # The retention period starts when the household leaves the programme.
+        if self.status == self.Status.ACTIVE:
+            self.left_on = None
+        elif self.left_on is None:
+            self.left_on = timezone.localdate()
+        super().save(*args, **kwargs)
 
     def clean(self):
         if self.head_id and self.head.household_id != self.pk:
@@ -89,7 +107,7 @@ class Member(models.Model):
     birth_year = models.PositiveSmallIntegerField(_("birth year"))
     relation = models.CharField(_("relation to the head"), max_length=12, choices=Relation.choices)
     education = models.CharField(_("education"), max_length=12, choices=Education.choices, blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    phone = EncryptedTextField(_("phone"), max_length=40, blank=True)
     history = HistoricalRecords()
     objects = ScopedManager()
     scope_rule = ScopeRule(jamoat="household__village__jamoat_id",
@@ -158,8 +176,10 @@ class MigrationEpisode(models.Model):
     departure_date = models.DateField(_("departure date"))
     return_date = models.DateField(_("return date"), null=True, blank=True,
                                    help_text=_("Leave empty while the migrant is still abroad."))
-    legal_status = models.CharField(_("legal status"), max_length=16, choices=LegalStatus.choices,
-                                    default=LegalStatus.UNKNOWN)
+    # Patents and entry bans can hurt a migrant if they leak: encrypted at rest, so never filtered on
+    # in the database.
+    legal_status = EncryptedTextField(_("legal status"), max_length=16, choices=LegalStatus.choices,
+                                      default=LegalStatus.UNKNOWN)
     remittance_channel = models.CharField(_("how money is sent home"), max_length=10, choices=Channel.choices,
                                           default=Channel.MTO)
     history = HistoricalRecords()
@@ -197,3 +217,51 @@ class MigrationEpisode(models.Model):
             errors["return_date"] = _("The return date cannot be before the departure date.")
         if errors:
             raise ValidationError(errors)
+
+
+class ConsentRecord(models.Model):
+    """What a household agreed to, when, who agreed and who recorded it. Withdrawing keeps the
+    record (the date says until when the consent held)."""
+
+    class Purpose(models.TextChoices):
+        REGISTRATION = "registration", _("Registration and processing of personal data")
+        REPORTING = "reporting", _("Anonymous use in reports to the donor")
+        CONTACT = "contact", _("Contact by phone")
+        PHOTOS = "photos", _("Photos in programme materials")
+
+    household = models.ForeignKey(Household, on_delete=models.PROTECT, related_name="consents",
+                                  verbose_name=_("household"))
+    purpose = models.CharField(_("consented to"), max_length=16, choices=Purpose.choices)
+    given_by = models.ForeignKey(Member, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("given by"))
+    given_on = models.DateField(_("date"))
+    withdrawn_on = models.DateField(_("withdrawn on"), null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)
+    history = HistoricalRecords()
+    objects = ScopedManager()
+    scope_rule = ScopeRule(jamoat="household__village__jamoat_id",
+                           association="household__memberships__association_id", distinct=True)
+
+    class Meta:
+        ordering = ["household", "-given_on", "-id"]
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        constraints = [
+            models.CheckConstraint(condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("given_on")),
+                                   name="consent_withdrawn_after_given"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.household_id}: {self.get_purpose_display()} ({self.given_on})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.withdrawn_on is None
+
+    def clean(self):
+        if self.given_on and self.given_on > timezone.localdate():
+            raise ValidationError({"given_on": _("The date cannot be in the future.")})
+        if self.given_by_id and self.household_id and self.given_by.household_id != self.household_id:
+            raise ValidationError({"given_by": _("The person must be a member of the household.")})

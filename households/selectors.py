@@ -10,6 +10,7 @@ from django.db.models.functions import Coalesce, Concat
 
 from households.models import Household, Member, MigrationEpisode
 from households.translit import digits, fold
+from privacy.crypto import phone_query_tokens
 
 PHONE_QUERY = re.compile(r"[\d\s+()\-]+")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -54,7 +55,7 @@ def search_condition(search: str) -> Q:
     """
     number = digits(search)
     if len(number) >= 3 and PHONE_QUERY.fullmatch(search.strip()):
-        return Q(search_text__contains=number)
+        return Q(search_text__contains=number) | _phone_condition(number)
     condition = Q()
     for word in search.split():
         # The folded Latin key alone finds Cyrillic words too (every name is stored folded as well),
@@ -64,10 +65,18 @@ def search_condition(search: str) -> Q:
         number = digits(word)
         if len(number) >= 3:
             patterns.add(number)
-        options = Q()
+        options = _phone_condition(number)
         for pattern in sorted(p for p in patterns if p):
             options |= Q(search_text__contains=pattern)
         condition &= options
+    return condition
+
+
+def _phone_condition(number: str) -> Q:
+    """Phones are stored encrypted; their prefixes' keyed digests are in phone_index."""
+    condition = Q(pk__in=[])
+    for token in phone_query_tokens(number):
+        condition |= Q(phone_index__contains=token)
     return condition
 
 
@@ -110,7 +119,8 @@ def attach_derived(households: list[Household]) -> list[Household]:
 def household_list(*, user, filters: HouseholdFilters = HouseholdFilters()) -> QuerySet[Household]:
     """Filtered and sorted households; call `attach_derived` on the page that is shown."""
     # search_text is long and never shown: leaving it out keeps sorts of 100,000 rows in memory.
-    households = Household.objects.visible_to(user).select_related("village__jamoat", "head").defer("search_text")
+    households = (Household.objects.visible_to(user).select_related("village__jamoat", "head")
+                  .defer("search_text", "phone_index"))
     if filters.search.strip():
         households = households.filter(search_condition(filters.search))
     if filters.village:
@@ -169,7 +179,7 @@ def possible_duplicates(*, user, village_id: int | None, head_last_name: str = "
         number = digits(phone or "")
         if len(number) >= 6:
             # The last nine digits: "+992 93 123 45 67" and "931234567" are the same phone.
-            condition |= Q(search_text__contains=number[-9:])
+            condition |= _phone_condition(number)
     households = Household.objects.visible_to(user).filter(condition).select_related("village", "head")
     if exclude_pk:
         households = households.exclude(pk=exclude_pk)

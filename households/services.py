@@ -11,12 +11,17 @@ from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Village
-from households.models import Household, Member, MigrationEpisode
+from households.models import ConsentRecord, Household, Member, MigrationEpisode
 from households.translit import digits, fold
 from mha_portal.scoping import can_write_in_jamoat
+from privacy.audit import log_access
+from privacy.crypto import phone_tokens
+from privacy.models import AccessEvent
 
 HOUSEHOLD_FIELDS = ("village", "address", "phone", "notes", "status")
 MEMBER_FIELDS = ("last_name", "first_name", "patronymic", "sex", "birth_year", "relation", "education", "phone")
@@ -25,23 +30,29 @@ EPISODE_FIELDS = ("destination_country", "destination_city", "sector", "departur
 
 
 def build_search_text(household: Household, members: Iterable[Member]) -> str:
-    """Lower-case Cyrillic names, their folded Latin key, and phone digits, one line each."""
+    """Lower-case Cyrillic names and their folded Latin key, one line each (phones: phone_index)."""
     parts = [household.code.lower()]
-    phones = [digits(household.phone)]
     for member in members:
         parts.append(member.full_name.lower())
         parts.append(fold(member.full_name))
-        phones.append(digits(member.phone))
-    parts.extend(phone for phone in phones if phone)
     return "\n".join(parts)
+
+
+def build_phone_index(household: Household, members: Iterable[Member]) -> str:
+    """Keyed digests of every phone's prefixes, one a line: phones are found without being stored
+    in clear (they are encrypted in their own columns)."""
+    numbers = [household.phone, *(member.phone for member in members)]
+    return "\n".join(sorted({token for number in numbers if number for token in phone_tokens(digits(number))}))
 
 
 def household_refresh_search_text(*, household_ids: Iterable[int]) -> None:
     households = list(Household.objects.filter(pk__in=list(household_ids)).prefetch_related("members"))
     for household in households:
-        household.search_text = build_search_text(household, household.members.all())
+        members = list(household.members.all())
+        household.search_text = build_search_text(household, members)
+        household.phone_index = build_phone_index(household, members)
     # search_text is excluded from history: refreshing it is not a change anyone made.
-    Household.objects.bulk_update(households, ["search_text"], batch_size=500)
+    Household.objects.bulk_update(households, ["search_text", "phone_index"], batch_size=500)
 
 
 def next_household_code(village: Village) -> str:
@@ -245,3 +256,71 @@ def episode_mark_return(*, user, episode: MigrationEpisode, return_date: date) -
     if episode.return_date is not None:
         raise ValidationError({"return_date": _("This trip has already ended.")})
     return episode_update(user=user, episode=episode, return_date=return_date)
+
+
+@transaction.atomic
+def consent_record(*, user, household: Household, purpose: str, given_on: date,
+                   given_by: Member | None = None) -> ConsentRecord:
+    """Record what the household agreed to; staff who may change the household record it."""
+    if not Household.objects.editable_by(user).filter(pk=household.pk).exists():
+        raise PermissionDenied(_("You cannot change this household."))
+    consent = ConsentRecord(household=household, purpose=purpose, given_on=given_on, given_by=given_by,
+                            recorded_by=user)
+    _save(consent, user)
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, user, consent: ConsentRecord, withdrawn_on: date) -> ConsentRecord:
+    if not Household.objects.editable_by(user).filter(pk=consent.household_id).exists():
+        raise PermissionDenied(_("You cannot change this household."))
+    consent.withdrawn_on = withdrawn_on
+    _save(consent, user)
+    return consent
+
+
+# ---------------------------------------------------------------- retention
+
+PSEUDONYM_FIRST_NAME = "—"
+
+
+def _delete_history(model, ids: list[int]) -> None:
+    model.history.model.objects.filter(id__in=ids).delete()
+
+
+@transaction.atomic
+def household_pseudonymise(*, household: Household) -> None:
+    """Remove the personal data of a household that left the programme long ago: names, phones,
+    address, notes, trips' cities and legal status, and every earlier version in the history.
+    What reports count stays (village, sex, birth year, relation, trips' countries and dates), and
+    the ledger is not touched: its rows point at the household id and keep amounts and chain."""
+    members = list(Member.objects.filter(household=household).values_list("pk", flat=True))
+    episodes = list(MigrationEpisode.objects.filter(member__household=household).values_list("pk", flat=True))
+    for pk in members:
+        Member.objects.filter(pk=pk).update(last_name=f"M{pk}", first_name=PSEUDONYM_FIRST_NAME, patronymic="",
+                                            phone="")
+    MigrationEpisode.objects.filter(pk__in=episodes).update(
+        destination_city="", legal_status=MigrationEpisode.LegalStatus.UNKNOWN)
+    Household.objects.filter(pk=household.pk).update(address="", phone="", notes="", phone_index="",
+                                                      pseudonymised_at=timezone.now())
+    household_refresh_search_text(household_ids=[household.pk])
+    _delete_history(Household, [household.pk])
+    _delete_history(Member, members)
+    _delete_history(MigrationEpisode, episodes)
+    ConsentRecord.history.model.objects.filter(Q(household_id=household.pk)).delete()
+
+
+def households_pseudonymise_expired(*, cutoff: date, dry_run: bool = False) -> int:
+    """Households that left (moved away or closed) before `cutoff` and still hold personal data."""
+    expired = (Household.objects.exclude(status=Household.Status.ACTIVE).filter(pseudonymised_at__isnull=True)
+               .filter(Q(left_on__lt=cutoff) | Q(left_on__isnull=True, updated_at__date__lt=cutoff)))
+    ids = list(expired.values_list("pk", flat=True))
+    if dry_run or not ids:
+        return len(ids)
+    for household in Household.objects.filter(pk__in=ids):
+        household_pseudonymise(household=household)
+    log_access(user=None, kind=AccessEvent.Kind.PSEUDONYMISED, record="households.household", object_ids=ids,
+               purpose=f"retention: left the programme before {cutoff.isoformat()}",
+               fields=["names", "phone", "address", "notes", "episodes.destination_city",
+                       "episodes.legal_status"])
+    return len(ids)

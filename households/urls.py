@@ -8,6 +8,7 @@ urlpatterns = [
     path("new/", views.household_create, name="create"),
     path("<int:pk>/", views.household_detail, name="detail"),
     path("<int:pk>/edit/", views.household_edit, name="edit"),
+    path("<int:pk>/consents/new/", views.consent_create, name="consent-create"),
     path("members/<int:member_pk>/trips/new/", views.trip_create, name="trip-create"),
     path("trips/<int:pk>/return/", views.trip_return, name="trip-return"),
     re_path(r"^export\.(?P<fmt>csv|xlsx)$", views.household_export, name="export"),

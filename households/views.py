@@ -18,7 +18,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from households import services, spreadsheets
-from households.forms import EpisodeForm, HouseholdFilterForm, HouseholdForm, ImportForm, MemberFormSet, ReturnForm
+from households.exports import household_export_response
+from households.forms import (
+    ConsentForm,
+    EpisodeForm,
+    HouseholdFilterForm,
+    HouseholdForm,
+    ImportForm,
+    MemberFormSet,
+    ReturnForm,
+)
 from households.models import Household, Member, MigrationEpisode
 from households.selectors import (
     attach_derived,
@@ -29,6 +38,9 @@ from households.selectors import (
     possible_duplicates,
 )
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404, scope_for
+from privacy.audit import log_access
+from privacy.forms import PurposeForm
+from privacy.models import AccessEvent
 
 PAGE_SIZE = 25
 IMPORT_SESSION_KEY = "household_import"
@@ -46,6 +58,9 @@ def household_list_view(request):
                                 HouseholdFilterForm(user=request.user).filters())
     page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
     page.object_list = attach_derived(list(page.object_list))
+    if page.object_list:  # the list shows the households' phones
+        log_access(user=request.user, kind=AccessEvent.Kind.PAGE, record="households.household",
+                   object_ids=[household.pk for household in page.object_list], path=request.get_full_path())
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "households/household_list.html", {
@@ -63,12 +78,33 @@ def household_detail(request, pk: int):
         member.trip_status = member_status(member)
     trips = sorted((trip for member in members for trip in member.episodes.all()),
                    key=lambda trip: (trip.departure_date, trip.pk), reverse=True)
+    log_access(user=request.user, kind=AccessEvent.Kind.PAGE, record="households.household", object_ids=[pk],
+               path=request.get_full_path(), fields=["phone", "members.phone", "episodes.legal_status"])
     return render(request, "households/household_detail.html", {
         "household": household, "members": members, "trips": trips,
         "memberships": list(household.memberships.all()),
         "activity": household_activity(user=request.user, household=household),
         "may_edit": Household.objects.editable_by(request.user).filter(pk=pk).exists(),
+        "consents": list(household.consents.select_related("given_by", "recorded_by")),
+        "consent_form": ConsentForm(household=household),
         "today": timezone.localdate()})
+
+
+@login_required
+@require_POST
+def consent_create(request, pk: int):
+    household = get_editable_or_404(Household, request.user, pk=pk)
+    form = ConsentForm(request.POST, household=household)
+    if form.is_valid():
+        try:
+            services.consent_record(user=request.user, household=household, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Consent recorded."))
+    else:
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("households:detail", pk=pk)
 
 
 def _memberships():
@@ -178,21 +214,15 @@ def trip_return(request, pk: int):
 
 @login_required
 def household_export(request, fmt: str):
+    """Personal data leave the portal only with a stated purpose, kept in the access log."""
+    purpose = PurposeForm(request.GET if "purpose" in request.GET else None)
+    if not purpose.is_valid():
+        hidden = [(key, value) for key, values in request.GET.lists() if key != "purpose" for value in values]
+        return render(request, "privacy/export_purpose.html", {"form": purpose, "hidden": hidden, "fmt": fmt})
     form = HouseholdFilterForm(request.GET or None, user=request.user)
-    filters = form.filters() if request.GET else HouseholdFilterForm(user=request.user).filters()
-    episodes = MigrationEpisode.objects.order_by("departure_date", "id")
-    households = household_list(user=request.user, filters=filters).select_related(None).select_related(
-        "village__jamoat").prefetch_related(
-        Prefetch("members", queryset=Member.objects.order_by("id").prefetch_related(
-            Prefetch("episodes", queryset=episodes))))
-    rows = spreadsheets.export_rows(households.iterator(chunk_size=2000))
-    stamp = timezone.localdate().strftime("%Y-%m-%d")
-    if fmt == "csv":
-        response = HttpResponse(spreadsheets.to_csv(rows), content_type="text/csv; charset=utf-8")
-    else:
-        response = HttpResponse(spreadsheets.to_xlsx(rows), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="households-{stamp}.{fmt}"'
-    return response
+    filters = form.filters() if form.is_bound else HouseholdFilterForm(user=request.user).filters()
+    return household_export_response(user=request.user, filters=filters, fmt=fmt,
+                                     purpose=purpose.cleaned_data["purpose"], path=request.get_full_path())
 
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -4,8 +4,9 @@ from importlib import import_module
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
+
+from privacy.api import obtain_token
 
 API_APPS = ["communities", "households", "associations", "remittances", "projects", "training", "reports"]
 
@@ -15,7 +16,7 @@ for app_label in API_APPS:
         router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [
-    path("v1/auth/token/", obtain_auth_token, name="api-token"),
+    path("v1/auth/token/", obtain_token, name="api-token"),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),

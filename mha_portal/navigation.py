@@ -33,6 +33,7 @@ MENU = [
     NavItem("communities:programme-list", _("Programmes"), frozenset({OFFICER, COORDINATOR, ADMIN})),
     NavItem("reports:national", _("National summary"), frozenset({COORDINATOR, ADMIN})),
     NavItem("audit-log", _("Audit log"), frozenset({OFFICER, ADMIN})),
+    NavItem("privacy:access-log", _("Access log"), frozenset({ADMIN})),
 ]
 
 

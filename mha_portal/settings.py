@@ -65,7 +65,11 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "csp",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
     "mha_portal",
+    "privacy",
     "communities",
     "households",
     "associations",
@@ -84,7 +88,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Officers and administrators give their second factor before any page, admin or API call.
+    "privacy.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -309,4 +316,28 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
+
+# Second factor (privacy/mfa.py): allauth's authenticator model, used without its login views;
+# our adapter encrypts the TOTP secrets with the field keys below.
+MFA_ADAPTER = "privacy.adapter.MFAAdapter"
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "MHA Portal"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*", "password2*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+
+# Field encryption of migrants' sensitive data (privacy/crypto.py). FIELD_ENCRYPTION_KEYS: Fernet
+# keys, comma-separated, the first encrypts and all decrypt (rotation: README). FIELD_HASH_KEY keys
+# the phone-number lookup digests. The development defaults must never be used in production.
+DEV_FIELD_ENCRYPTION_KEY = "ZGV2LW9ubHktZmllbGQta2V5LW1oYS1wb3J0YWwtMDE="
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", "" if PRODUCTION else DEV_FIELD_ENCRYPTION_KEY)
+FIELD_HASH_KEY = os.environ.get("FIELD_HASH_KEY", "" if PRODUCTION else "dev-only-field-hash-key-4c1d9e")
+if PRODUCTION and (not FIELD_ENCRYPTION_KEYS or not FIELD_HASH_KEY):
+    raise RuntimeError("FIELD_ENCRYPTION_KEYS and FIELD_HASH_KEY must be set when DJANGO_ENV=production")
+
+# Retention (privacy/retention.py): years after which a record kind is pseudonymised or deleted.
+RETENTION_YEARS = {
+    "household": int(os.environ.get("RETENTION_HOUSEHOLD_YEARS", "5")),
+    "access_event": int(os.environ.get("RETENTION_ACCESS_EVENT_YEARS", "3")),
 }

@@ -6,6 +6,7 @@ from django.views.i18n import JavaScriptCatalog
 
 from mha_portal import views
 from mha_portal.forms import LoginForm
+from privacy.urls import account_urlpatterns as second_factor_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +19,8 @@ urlpatterns = [
     path("accounts/password/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(),
          name="password_change_done"),
+    path("accounts/", include(second_factor_urls)),
+    path("privacy/", include("privacy.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),

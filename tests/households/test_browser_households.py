@@ -53,8 +53,10 @@ def test_staff_registers_a_household_adds_a_trip_finds_it_in_latin_and_exports(w
     expect(page.get_by_role("link", name="Раҳимов Ҷамшед")).to_be_visible()
     expect(page.get_by_text("Migrant abroad now").last).to_be_visible()
 
+    page.get_by_test_id("export-xlsx").click()
+    page.get_by_label("Purpose of the export").fill("Home visits in Dehqonobod")
     with page.expect_download() as download_info:
-        page.get_by_test_id("export-xlsx").click()
+        page.get_by_test_id("export-confirm").click()
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
     with open(download.path(), "rb") as handle:

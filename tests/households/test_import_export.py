@@ -176,7 +176,7 @@ def test_export_reimports_unchanged_with_tajik_letters_intact(world, client_for,
     household = make_household(world.staff_a, world.village_a, head=("Ғаюров", "Ҳусейн"),
                                others=[("Ғаюрова", "Зӯҳра")])
     send_abroad(world.staff_a, household.head, city="Санкт-Петербург")
-    response = client_for(world.staff_a).get(reverse("households:export", args=[fmt]))
+    response = client_for(world.staff_a).get(reverse("households:export", args=[fmt]), {"purpose": "re-import"})
     rows = read_rows(io.BytesIO(response.content), f"export.{fmt}")
     assert {r["first_name"] for r in rows} == {"Ҳусейн", "Зӯҳра"}
     assert {r["last_name"] for r in rows} == {"Ғаюров", "Ғаюрова"}
@@ -187,7 +187,8 @@ def test_export_reimports_unchanged_with_tajik_letters_intact(world, client_for,
 def test_export_follows_the_list_filters(world, client_for):
     wanted = make_household(world.staff_a, world.village_a, head=("Раҳимов", "Ҷамшед"))
     make_household(world.staff_a, world.village_a, head=("Саидов", "Фарҳод"))
-    response = client_for(world.staff_a).get(reverse("households:export", args=["csv"]), {"q": "Rahimov"})
+    response = client_for(world.staff_a).get(reverse("households:export", args=["csv"]), {"q": "Rahimov",
+                                                                                          "purpose": "visit list"})
     assert {r["household_code"] for r in read_rows(io.BytesIO(response.content), "x.csv")} == {wanted.code}
 
 

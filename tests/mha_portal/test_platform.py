@@ -119,7 +119,8 @@ def test_healthz_is_503_when_redis_is_down(db, client, settings):
 def test_check_deploy_is_clean_in_production_mode():
     env = {key: value for key, value in os.environ.items() if key != "DJANGO_ALLOW_ASYNC_UNSAFE"}
     env |= {"DJANGO_ENV": "production", "DEBUG": "0", "ALLOWED_HOSTS": "portal.example.org",
-           "SECRET_KEY": "x9!k2@p7#q4$w1%e8^r5&t3*y6(u0)i-o=p+a[s]d{f}g|h;j:k,l.z/x?c>v<b"}
+           "SECRET_KEY": "x9!k2@p7#q4$w1%e8^r5&t3*y6(u0)i-o=p+a[s]d{f}g|h;j:k,l.z/x?c>v<b",
+           "FIELD_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1jaGVjay1rZXktMzItYnl0ZXMtISE=", "FIELD_HASH_KEY": "check-only"}
     result = subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 # In dependency order; an app without a demo module is skipped.
-SEEDERS = ["communities", "associations", "households", "remittances", "projects", "training", "reports"]
+SEEDERS = ["communities", "associations", "households", "remittances", "projects", "training", "reports", "privacy"]
 
 DEMO_PASSWORD = "mha-demo-2026"
 
