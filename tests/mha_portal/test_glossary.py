@@ -72,3 +72,84 @@ def test_inflected_forms_of_the_approved_word_pass():
     assert glossary.problems(TERMS, "ru", "%(counter)s households", "%(counter)s домохозяйствами") == []
     assert glossary.problems(TERMS, "tg", "Households", "Хонаводаҳо") == []
     assert glossary.problems(TERMS, "ru", "Ledger", "Журнал") != []
+
+
+COUNTED = [
+    ("The project benefits %(n)s household; the window requires at least %(min)s.",
+     "The project benefits %(n)s households; the window requires at least %(min)s.",
+     {"n": "{n}", "min": 10}, ("домохозяйство", "домохозяйства", "домохозяйств")),
+    ("%(p)s person", "%(p)s people", {"p": "{n}"}, ("человек", "человека", "человек")),
+    ("%(h)s household, %(people)s", "%(h)s households, %(people)s", {"h": "{n}", "people": "…"},
+     ("домохозяйство", "домохозяйства", "домохозяйств")),
+    ("%(d)s: %(h)s household and %(people)s reached", "%(d)s: %(h)s households and %(people)s reached",
+     {"d": "01.12.2026", "h": "{n}", "people": "…"}, ("домохозяйство", "домохозяйства", "домохозяйств")),
+    ("No %(currency)s exchange rate for %(date)s or the %(days)d day before it. "
+     "Ask a programme officer to enter the National Bank rate.",
+     "No %(currency)s exchange rate for %(date)s or the %(days)d days before it. "
+     "Ask a programme officer to enter the National Bank rate.",
+     {"currency": "RUB", "date": "01.12.2026", "days": "{n}"}, ("день", "дня", "дней")),
+    ("The report stopped %(n)d time while being built; it was not retried again.",
+     "The report stopped %(n)d times while being built; it was not retried again.",
+     {"n": "{n}"}, ("раз", "раза", "раз")),
+    ("%(interviews)s; %(r)s household received remittances (%(pct)s%%).",
+     "%(interviews)s; %(r)s households received remittances (%(pct)s%%).",
+     {"interviews": "…", "r": "{n}", "pct": "50"}, ("домохозяйство", "домохозяйства", "домохозяйств")),
+]
+
+
+@pytest.mark.parametrize("singular, plural, values, words", COUNTED, ids=lambda v: v[:30] if isinstance(v, str) else "")
+@pytest.mark.parametrize("n, form", [(1, 0), (2, 1), (4, 1), (5, 2), (11, 2), (21, 0), (22, 1), (25, 2)])
+def test_russian_numbers_agree_with_their_noun(singular, plural, values, words, n, form):
+    from django.utils import translation
+
+    filled = {key: (int(n) if value == "{n}" else value) for key, value in values.items()}
+    with translation.override("ru"):
+        text = translation.ngettext(singular, plural, n) % filled
+    assert re.search(rf"\b{n}\b", text), text
+    assert re.search(rf"\b{words[form]}\b", text), text
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES + sorted(ROOT.glob("*/locale/en/LC_MESSAGES/django.po")),
+                         ids=lambda p: str(p.relative_to(ROOT)))
+def test_plural_entries_have_as_many_forms_as_the_language(po_path):
+    with po_path.open("rb") as handle:
+        catalogue = read_po(handle)
+    wrong = [f"{po_path.relative_to(ROOT)}:{m.lineno}" for m in catalogue
+             if isinstance(m.id, tuple) and len(m.string) != catalogue.num_plurals]
+    assert not wrong, f"plural entries without {catalogue.num_plurals} forms: {wrong}"
+
+
+def _po_fill(tmp_path, rows: str, *flags: str):
+    import subprocess
+    import sys
+
+    for language in ("tg", "ru"):
+        po = tmp_path / "app" / "locale" / language / "LC_MESSAGES" / "django.po"
+        po.parent.mkdir(parents=True, exist_ok=True)
+        po.write_text('msgid ""\nmsgstr ""\n\nmsgid "EU match (EUR)"\nmsgstr ""\n', encoding="utf-8")
+    tsv = tmp_path / "new.tsv"
+    tsv.write_text(rows, encoding="utf-8")
+    script = ROOT / "scripts" / "po_fill.py"
+    return subprocess.run([sys.executable, str(script), *flags, str(tsv), str(tmp_path / "app")],
+                          capture_output=True, text=True, check=False)
+
+
+def test_po_fill_warns_with_the_tsv_line_when_a_string_breaks_the_glossary(tmp_path):
+    result = _po_fill(tmp_path, "# header\nEU match (EUR)\tҲамоҳангсозии ИА (EUR)\tСофинансирование ЕС (EUR)\n")
+    assert result.returncode == 0
+    assert "new.tsv:2: tg:" in result.stderr and "ҳаммаблағгузорӣ" in result.stderr
+    assert "ru:" not in result.stderr
+
+
+def test_po_fill_strict_fills_nothing_when_a_string_breaks_the_glossary(tmp_path):
+    result = _po_fill(tmp_path, "EU match (EUR)\tҲамоҳангсозии ИА (EUR)\tСофинансирование ЕС (EUR)\n", "--strict")
+    assert result.returncode == 1
+    assert 'msgstr ""' in (tmp_path / "app/locale/ru/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+
+
+def test_po_fill_fills_a_string_that_follows_the_glossary(tmp_path):
+    result = _po_fill(tmp_path, "EU match (EUR)\tҲаммаблағгузории ИА (EUR)\tСофинансирование ЕС (EUR)\n", "--strict")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    tg = (tmp_path / "app/locale/tg/LC_MESSAGES/django.po").read_text(encoding="utf-8")
+    assert 'msgstr "Ҳаммаблағгузории ИА (EUR)"' in tg
