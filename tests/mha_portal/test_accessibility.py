@@ -100,9 +100,16 @@ def test_every_menu_page_has_no_wcag21_aa_violation_on_a_tajik_phone(world, live
     _login_in_tajik(page, live_server, username)
     pages = _pages_of_the_menu(page, live_server)
     assert len(pages) >= 4, pages
+    association = world.association_a.pk
+    # Pages one step further that hold the widest tables and the longest forms, where the role has them.
+    optional = ["/households/new/", f"/ledger/mha/{association}/reconciliation/",
+                f"/ledger/mha/{association}/disbursements/new/", "/projects/new/", "/training/sessions/",
+                "/training/sessions/new/", "/reports/jobs/new/"]
     found = []
-    for href in pages:
+    for href in pages + optional:
         response = page.goto(f"{live_server.url}{href}")
+        if href in optional and response.status in (403, 404):
+            continue
         assert response.status == 200, (href, response.status)
         found += _violations(page, live_server)
         found += [f"{href} {problem}" for problem in page.evaluate(DOM_CHECKS)]
