@@ -153,3 +153,25 @@ def test_po_fill_fills_a_string_that_follows_the_glossary(tmp_path):
     assert result.stderr == ""
     tg = (tmp_path / "app/locale/tg/LC_MESSAGES/django.po").read_text(encoding="utf-8")
     assert 'msgstr "Ҳаммаблағгузории ИА (EUR)"' in tg
+
+
+@pytest.mark.parametrize("po_path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_the_translation_shown_follows_the_glossary_too(po_path):
+    """Django merges every catalogue and the first app listed wins: a msgid that Django itself or an
+    earlier app also translates (“Sessions” is Django's login sessions, «Сессияҳо») shows that other
+    text. Checked on what gettext returns, not only on what this file says."""
+    from django.utils import translation
+
+    language = po_path.parts[-3]
+    with po_path.open("rb") as handle:
+        catalogue = read_po(handle)
+    found = []
+    with translation.override(language):
+        for message in catalogue:
+            if not message.id or message.fuzzy or isinstance(message.id, tuple) or not message.string:
+                continue
+            shown = (translation.pgettext(message.context, message.id) if message.context
+                     else translation.gettext(message.id))
+            for problem in glossary.problems(TERMS, language, message.id, shown):
+                found.append(f"{po_path.relative_to(ROOT)}:{message.lineno}: shows “{shown}”: {problem}")
+    assert not found, "\n".join(found)
