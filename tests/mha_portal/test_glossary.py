@@ -175,3 +175,18 @@ def test_the_translation_shown_follows_the_glossary_too(po_path):
             for problem in glossary.problems(TERMS, language, message.id, shown):
                 found.append(f"{po_path.relative_to(ROOT)}:{message.lineno}: shows “{shown}”: {problem}")
     assert not found, "\n".join(found)
+
+
+@pytest.mark.django_db
+def test_the_tajik_project_pages_call_the_eu_money_hammablaghguzori(world, client_for, settings):
+    from tests.projects.factories import appraised, make_window
+
+    project = appraised(world.staff_a, world.treasurer_a, world.association_a, world.village_a,
+                        make_window(min_households=1))
+    client = client_for(world.officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "tg"
+    for path in (f"/projects/{project.pk}/", "/projects/", "/projects/windows/", "/projects/queue/"):
+        html = client.get(path).content.decode()
+        assert "ҳамоҳангсоз" not in html.lower(), path
+    detail = client.get(f"/projects/{project.pk}/").content.decode().lower()
+    assert "ҳаммаблағгузор" in detail
