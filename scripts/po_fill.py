@@ -1,8 +1,9 @@
 """Fill msgstr entries of .po files from a tab-separated file: msgid <TAB> tg <TAB> ru.
 
-Usage: python scripts/po_fill.py [--strict] TRANSLATIONS.tsv APP_OR_PROJECT_DIR
+Usage: python scripts/po_fill.py [--strict] [--replace] TRANSLATIONS.tsv APP_OR_PROJECT_DIR
 Fills <dir>/locale/tg and <dir>/locale/ru (and copies msgid to msgstr in en is unnecessary:
-English is the source language). Only empty msgstr entries are filled; fuzzy flags are cleared
+English is the source language). Only empty msgstr entries are filled (with `--replace`, the listed
+singular entries are overwritten too, to correct translations in bulk); fuzzy flags are cleared
 for the entries it fills. "\\n" in the TSV stands for a newline.
 
 Each translation is checked against the glossary (docs/GLOSSARY.md) first: a string that uses a
@@ -22,7 +23,7 @@ def quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def fill(po_path: Path, translations: dict[str, str]) -> int:
+def fill(po_path: Path, translations: dict[str, str], replace: bool = False) -> int:
     lines = po_path.read_text(encoding="utf-8").splitlines()
     out: list[str] = []
     filled = 0
@@ -43,7 +44,7 @@ def fill(po_path: Path, translations: dict[str, str]) -> int:
                     k += 1
                 current = "".join(ast.literal_eval(p.split(" ", 1)[1] if n == 0 else p)
                                   for n, p in enumerate(lines[j:k]))
-                if msgid and not current and msgid in translations:
+                if msgid and (replace or not current) and msgid in translations and current != translations[msgid]:
                     if out and out[-1].startswith("#, fuzzy"):
                         out.pop()
                     out.extend(msgid_lines)
@@ -68,7 +69,7 @@ def glossary_warnings(tsv: Path, by_language: dict[str, dict[str, str]], rows: d
 
 
 def main() -> None:
-    args = [arg for arg in sys.argv[1:] if arg != "--strict"]
+    args = [arg for arg in sys.argv[1:] if arg not in ("--strict", "--replace")]
     tsv, target = Path(args[0]), Path(args[1])
     by_language: dict[str, dict[str, str]] = {"tg": {}, "ru": {}}
     rows: dict[str, int] = {}
@@ -87,7 +88,7 @@ def main() -> None:
     for language, translations in by_language.items():
         po = target / "locale" / language / "LC_MESSAGES" / "django.po"
         if po.exists():
-            print(f"{po}: filled {fill(po, translations)}")
+            print(f"{po}: filled {fill(po, translations, replace='--replace' in sys.argv[1:])}")
 
 
 if __name__ == "__main__":

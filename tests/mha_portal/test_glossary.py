@@ -190,3 +190,24 @@ def test_the_tajik_project_pages_call_the_eu_money_hammablaghguzori(world, clien
         assert "ҳамоҳангсоз" not in html.lower(), path
     detail = client.get(f"/projects/{project.pk}/").content.decode().lower()
     assert "ҳаммаблағгузор" in detail
+
+
+def test_po_fill_replace_corrects_an_existing_translation(tmp_path):
+    good = "EU match (EUR)\tҲаммаблағгузории ИА (EUR)\tСофинансирование ЕС (EUR)\n"
+    _po_fill(tmp_path, "EU match (EUR)\tҲамоҳангсозии ИА (EUR)\tСофинансирование ЕС (EUR)\n")
+    tg = tmp_path / "app/locale/tg/LC_MESSAGES/django.po"
+    subprocess_result = _po_fill_existing(tmp_path, good)
+    assert "Ҳамоҳангсозии" in tg.read_text(encoding="utf-8"), subprocess_result.stdout
+    _po_fill_existing(tmp_path, good, "--replace", "--strict")
+    assert 'msgstr "Ҳаммаблағгузории ИА (EUR)"' in tg.read_text(encoding="utf-8")
+
+
+def _po_fill_existing(tmp_path, rows: str, *flags: str):
+    import subprocess
+    import sys
+
+    tsv = tmp_path / "fix.tsv"
+    tsv.write_text(rows, encoding="utf-8")
+    script = ROOT / "scripts" / "po_fill.py"
+    return subprocess.run([sys.executable, str(script), *flags, str(tsv), str(tmp_path / "app")],
+                          capture_output=True, text=True, check=False)
