@@ -23,7 +23,7 @@ from mha_portal.scoping import COORDINATOR_GROUP, OFFICER_GROUP
 
 # (code, English, Tajik, Russian)
 REGIONS = [
-    ("drs", "Rasht valley (DRS)", "Водии Рашт (НТЖ)", "Раштская долина (РРП)"),
+    ("drs", "Rasht valley (DRS)", "Водии Рашт (НТҶ)", "Раштская долина (РРП)"),
     ("khatlon", "Khatlon", "Хатлон", "Хатлонская область"),
 ]
 

@@ -39,6 +39,16 @@ class NamedPlace(models.Model):
         return self.name
 
     @property
+    def local_name_language(self) -> str:
+        """The language of `local_name` (`name` is the English/Latin spelling)."""
+        language = (get_language() or "en")[:2]
+        if language == "tg" and self.name_tg:
+            return "tg"
+        if language == "ru" and self.name_ru:
+            return "ru"
+        return "en"
+
+    @property
     def former_name_list(self) -> list[str]:
         return [entry.get("name", "") for entry in self.former_names if isinstance(entry, dict)]
 

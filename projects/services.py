@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from djmoney.money import Money
 
 from associations.models import Association
@@ -278,7 +278,9 @@ def approval_problems(project: Project, *, contributions_eur: Decimal, on: date 
         problems.append(_("The category “%(category)s” is not eligible in the window “%(window)s”.") % {
             "category": project.get_category_display(), "window": window.name})
     if project.beneficiary_households < window.min_beneficiary_households:
-        problems.append(_("The project benefits %(n)s households; the window requires at least %(min)s.") % {
+        problems.append(ngettext("The project benefits %(n)s household; the window requires at least %(min)s.",
+                                 "The project benefits %(n)s households; the window requires at least %(min)s.",
+                                 project.beneficiary_households) % {
             "n": project.beneficiary_households, "min": window.min_beneficiary_households})
     if contributions_eur < project.community_share_eur:
         problems.append(_(

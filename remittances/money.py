@@ -14,6 +14,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from mha_portal.money import normalise_decimal_text
 from remittances.models import CURRENCIES, ExchangeRate
@@ -74,8 +75,10 @@ def rate_on(currency: str, on: date) -> ExchangeRate:
             .order_by("-date").first())
     if rate is None:
         raise ValidationError(
-            _("No %(currency)s exchange rate for %(date)s or the %(days)d days before it. "
-              "Ask a programme officer to enter the National Bank rate.")
+            ngettext("No %(currency)s exchange rate for %(date)s or the %(days)d day before it. "
+                     "Ask a programme officer to enter the National Bank rate.",
+                     "No %(currency)s exchange rate for %(date)s or the %(days)d days before it. "
+                     "Ask a programme officer to enter the National Bank rate.", RATE_WINDOW_DAYS)
             % {"currency": currency, "date": date_format(on, "SHORT_DATE_FORMAT"), "days": RATE_WINDOW_DAYS},
             code="missing_rate")
     return rate

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from associations.models import Association
 from communities.models import Jamoat
@@ -265,7 +266,9 @@ def report_jobs_requeue_stale(*, now=None) -> list[int]:
     stale = ReportJob.objects.filter(status=ReportJob.Status.RUNNING, lease_until__lt=now)
     ReportJob.objects.filter(pk__in=stale.filter(attempts__gte=MAX_ATTEMPTS).values("pk")).update(
         status=ReportJob.Status.FAILED, finished_at=now, lease_until=None,
-        error=_("The report stopped %(n)d times while being built; it was not retried again.") % {"n": MAX_ATTEMPTS})
+        error=ngettext("The report stopped %(n)d time while being built; it was not retried again.",
+                       "The report stopped %(n)d times while being built; it was not retried again.",
+                       MAX_ATTEMPTS) % {"n": MAX_ATTEMPTS})
     forgotten = ReportJob.objects.filter(status=ReportJob.Status.QUEUED,
                                          created_at__lt=now - timedelta(seconds=lease_seconds()))
     ids = list(stale.filter(attempts__lt=MAX_ATTEMPTS).values_list("pk", flat=True))

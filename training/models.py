@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from djmoney.models.fields import MoneyField
 from simple_history.models import HistoricalRecords
 
@@ -157,7 +158,8 @@ class Attendance(models.Model):
     """A person present at a session. Absent people have no row."""
 
     session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="attendances",
-                                verbose_name=_("session"))
+                                # "session" alone is Django's login session («сессия») in its own catalogue.
+                                verbose_name=pgettext_lazy("training", "session"))
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="training_attendances",
                                verbose_name=_("person"))
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now, editable=False)

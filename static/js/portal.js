@@ -25,6 +25,24 @@
     });
   });
 
+  // A table wider than a phone scrolls inside its .table-wrap; keyboard users can only scroll it
+  // if the wrapper takes focus, and a focusable region needs a name (WCAG 2.1.1, 4.1.2). Every
+  // table goes through this one wrapper, so doing it here covers them all.
+  document.querySelectorAll(".table-wrap").forEach(function (wrap) {
+    if (!wrap.hasAttribute("tabindex")) { wrap.setAttribute("tabindex", "0"); }
+    if (!wrap.hasAttribute("role")) { wrap.setAttribute("role", "region"); }
+    if (wrap.hasAttribute("aria-label") || wrap.hasAttribute("aria-labelledby")) { return; }
+    var caption = wrap.querySelector("caption");
+    var heading = null;
+    for (var node = wrap; node && !caption && !heading; node = node.parentElement) {
+      for (var prev = node.previousElementSibling; prev && !heading; prev = prev.previousElementSibling) {
+        heading = prev.matches("h1, h2, h3, h4") ? prev : prev.querySelector("h1, h2, h3, h4");
+      }
+    }
+    var label = (caption || heading || document.querySelector("h1") || document.createElement("span")).textContent;
+    wrap.setAttribute("aria-label", label.replace(/\s+/g, " ").trim() || document.title);
+  });
+
   // Destructive actions ask first: <form data-confirm="Really?">.
   document.querySelectorAll("form[data-confirm]").forEach(function (form) {
     form.addEventListener("submit", function (event) {

@@ -221,7 +221,7 @@ def test_export_and_round_page_contain_only_interviews_in_scope(world, client_fo
     rows = list(csv.reader(io.StringIO(body.decode())))[1:]
     assert [row[4] for row in rows] == [world.jamoat_b.name]
     page = client.get(reverse("training:round-detail", args=[survey_round.pk]))
-    assert "1 interviews; 1 households received remittances (100.0%)" in page.text
+    assert "1 interview; 1 household received remittances (100.0%)" in page.text
     assert client_for(world.staff_a).get(reverse("training:round-export", args=[survey_round.pk])).status_code \
         == 404
 
