@@ -1,6 +1,5 @@
 """Ledger pages. Views orchestrate: the rules live in services, the reads in selectors."""
 
-import csv
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from associations.models import Association
+from mha_portal import exports
 from mha_portal.forms import show_service_error
 from mha_portal.idempotency import IdempotencyConflict
 from mha_portal.pdf import render_pdf
@@ -126,7 +126,7 @@ def _csv(association, entries) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ledger-{association.pk}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow([_("No."), _("Date"), _("Kind"), _("Fund"), _("Receipt"), _("Payer"), _("Amount"),
                      _("Currency"), _("Rate"), _("Rate date"), "TJS", "EUR", _("Reverses"), _("Note")])
     for e in entries.iterator(chunk_size=2000):
