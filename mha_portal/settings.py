@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "mha_portal.idempotency.IdempotencyMiddleware",
     # Axes must come last so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -189,6 +190,7 @@ CELERY_BEAT_SCHEDULE: dict = {
                                          "schedule": __import__("celery.schedules").schedules.crontab(
                                              minute=0, hour=6, day_of_month=1)},
     "reports-requeue-stale-jobs": {"task": "reports.requeue_stale_jobs", "schedule": 300.0},
+    "purge-idempotency-records": {"task": "mha_portal.purge_idempotency_records", "schedule": 24 * 3600.0},
 }
 
 CACHES = {
@@ -238,6 +240,10 @@ SPECTACULAR_SETTINGS = {
         "RelationEnum": "households.models.Member.Relation",
     },
 }
+
+# Request keys (Idempotency-Key / the forms' hidden key) are one namespace per user and kept 30 days:
+# a phone that queued a submission offline for a week still gets the first answer on replay.
+IDEMPOTENCY_KEY_TTL_DAYS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_DAYS", "30"))
 
 # Lock a username from one address only: a whole centre shares one NAT address.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
