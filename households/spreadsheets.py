@@ -21,7 +21,13 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from communities.models import Village
 from households.models import Household, Member, MigrationEpisode
-from households.services import household_refresh_search_text
+from households.services import (
+    CODE_PATTERN,
+    household_code_prefix,
+    household_refresh_search_text,
+    next_household_code,
+    validate_household_code,
+)
 from households.translit import fold
 from mha_portal import exports
 from mha_portal.scoping import in_writable_jamoats
@@ -155,6 +161,14 @@ def read_rows(uploaded, filename: str) -> list[dict]:
     if not rows:
         raise FileError(_("The file has a header but no rows."))
     return rows
+
+
+def _code_error() -> str:
+    try:
+        validate_household_code("")
+    except ValidationError as error:
+        return error.message_dict["code"][0]
+    return ""
 
 
 def _limited(rows):
@@ -388,11 +402,43 @@ def _apply(instance, mapping: dict, values: dict, *, only_given: bool) -> bool:
     return changed
 
 
+def _fill_codes(rows: list[dict], lookup, villages) -> list[dict]:
+    """Rows without a household code get the portal's own: a head row starts a new household with
+    the next code of its jamoat's series, and the code-less rows after it belong to it. Works on
+    copies, so a dry run's codes are never reused by a later commit (they are drawn again)."""
+    rows = [dict(row) for row in rows]
+    counters: dict[int, int] = {}
+    current = ""
+    for row in rows:
+        if _text(row.get("household_code")):
+            current = ""
+            continue
+        try:
+            relation = parse_choice(lookup, "relation", row.get("relation"))
+        except ValueError:
+            relation = ""
+        if relation == Member.Relation.HEAD:
+            village = villages.get((fold(_text(row.get("jamoat"))), fold(_text(row.get("village")))))
+            if village is None:
+                current = ""
+                continue
+            jamoat_id = village.jamoat_id
+            if jamoat_id in counters:
+                counters[jamoat_id] += 1
+            else:
+                counters[jamoat_id] = int(next_household_code(village).rsplit("-", 1)[1])
+            current = f"{household_code_prefix(jamoat_id)}{counters[jamoat_id]:05d}"
+        if current:
+            row["household_code"] = current
+    return rows
+
+
 def plan_import(*, user, rows: list[dict]) -> Plan:
     """Validate every row and work out what would be created or updated; write nothing."""
     plan = Plan(rows=len(rows))
     lookup = _choice_lookup()
     villages = _writable_villages(user)
+    rows = _fill_codes(rows, lookup, villages)
     parsed = []
     failed_codes: set[str] = set()
     for row in rows:
@@ -441,6 +487,9 @@ def plan_import(*, user, rows: list[dict]) -> Plan:
             if household is not None and code not in editable:
                 plan.errors.append(RowError(number, "household_code", _(
                     "Household %(code)s exists and you cannot change it.") % {"code": code}))
+                continue
+            if household is None and not CODE_PATTERN.fullmatch(code):
+                plan.errors.append(RowError(number, "household_code", str(_code_error())))
                 continue
             if household is None:
                 household = Household(code=code, village=village)

@@ -60,3 +60,23 @@ class DatabaseBusyMiddleware:
             response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
         response["Retry-After"] = "5"
         return response
+
+
+class BadInputMiddleware:
+    """A page given a value no form parsed (a 20-digit id the database cannot hold): 400, not 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exc):
+        from django.db import DataError
+
+        if not isinstance(exc, (DataError, OverflowError, RecursionError)):
+            return None
+        import logging
+
+        logging.getLogger(__name__).warning("Bad input answered with 400", exc_info=exc)
+        return HttpResponseBadRequest(_("The request could not be understood: check its values."))

@@ -110,8 +110,9 @@ class ReverseInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=500)
 
 
-def _get(model, pk, field):
-    obj = model._base_manager.filter(pk=pk).first()
+def _get(model, pk, field, user):
+    # Looked up among the rows the user can see: out of scope and missing read the same.
+    obj = model.objects.visible_to(user).filter(pk=pk).first()
     if obj is None:
         raise serializers.ValidationError({field: _("Not found.")})
     return obj
@@ -147,14 +148,14 @@ class LedgerEntryViewSet(ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         data = data.validated_data
         association = get_visible_or_404(Association, request.user, pk=data["association"])
-        fund = (_get(Fund, data["fund"], "fund") if data.get("fund")
+        fund = (_get(Fund, data["fund"], "fund", request.user) if data.get("fund")
                 else services.general_fund(association))
         key = key_from_request(request)
         common = {"user": request.user, "fund": fund, "amount": data["amount"], "currency": data["currency"],
                   "entry_date": data["entry_date"], "channel": data["channel"], "idempotency_key": key}
         if data["kind"] == "contribution":
-            payer = _get(Household, data["payer"], "payer")
-            migrant = _get(Member, data["migrant"], "migrant") if data.get("migrant") else None
+            payer = _get(Household, data["payer"], "payer", request.user)
+            migrant = _get(Member, data["migrant"], "migrant", request.user) if data.get("migrant") else None
             return idempotent_response(lambda: (services.contribution_post(
                 association=association, payer=payer, migrant=migrant, note=data["note"], **common),
                 LedgerEntrySerializer))

@@ -14,6 +14,7 @@ from associations.models import Association
 from mha_portal import exports
 from mha_portal.forms import show_service_error
 from mha_portal.idempotency import IdempotencyConflict
+from mha_portal.inputs import parse_id
 from mha_portal.pdf import render_pdf
 from mha_portal.scoping import get_visible_or_404, scope_for
 from remittances import selectors, services
@@ -86,8 +87,8 @@ def mha_home(request, pk: int):
         raise PermissionDenied
     funds = selectors.fund_balances(association=association)
     receipt = None
-    if request.GET.get("receipt", "").isdigit():
-        receipt = LedgerEntry.objects.visible_to(request.user).filter(pk=request.GET["receipt"],
+    if parse_id(request.GET.get("receipt")):
+        receipt = LedgerEntry.objects.visible_to(request.user).filter(pk=parse_id(request.GET["receipt"]),
                                                                      association=association).first()
     context = {
         "association": association, "form": form, "may_post": may_post, "receipt": receipt,

@@ -19,6 +19,7 @@ from communities.models import Facility
 from households.models import Member
 from mha_portal import exports
 from mha_portal.forms import show_service_error
+from mha_portal.inputs import parse_id
 from mha_portal.pdf import render_pdf
 from mha_portal.scoping import can_write_in_jamoat, get_editable_or_404, get_visible_or_404, scope_for
 from training import selectors, services
@@ -55,10 +56,7 @@ def _page(request, queryset, size: int = PAGE_SIZE):
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 def _require_scope(request) -> None:

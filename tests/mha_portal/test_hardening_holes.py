@@ -213,3 +213,34 @@ def test_healthz_gives_details_only_to_administrators_or_localhost(world, client
     assert "checks" not in client.get("/healthz", REMOTE_ADDR="203.0.113.7").json()
     client.logout()
     assert "checks" in client.get("/healthz").json()  # the test client is 127.0.0.1
+
+
+def _import_row(**values):
+    from households.spreadsheets import COLUMN_NAMES
+
+    base = {"household_code": "", "jamoat": "Askalon", "village": "Dehqonobod", "status": "active",
+            "last_name": "Раҳимов", "first_name": "Ҷамшед", "sex": "M", "birth_year": "1980", "relation": "head"}
+    base.update(values)
+    return [base.get(column, "") for column in COLUMN_NAMES]
+
+
+def test_import_without_codes_generates_them_in_the_jamoat_series(world):
+    from households.spreadsheets import commit_import
+
+    Household.objects.create(code=f"HH{world.jamoat_a.pk:03d}-³", village=world.village_a)
+    rows = read_rows(io.BytesIO(to_csv([
+        _import_row(), _import_row(first_name="Зӯҳра", sex="F", relation="spouse", birth_year="1984"),
+        _import_row(last_name="Каримов", first_name="Алишер")])), "h.csv")
+    plan = commit_import(user=world.staff_a, rows=rows)
+    assert plan.ok, [str(error) for error in plan.errors]
+    prefix = f"HH{world.jamoat_a.pk:03d}-"
+    created = {h.code: h.members.count() for h in Household.objects.filter(code__startswith=prefix + "0")}
+    assert created == {prefix + "00001": 2, prefix + "00002": 1}
+
+
+def test_import_refuses_an_odd_new_code(world):
+    from households.spreadsheets import plan_import
+
+    rows = read_rows(io.BytesIO(to_csv([_import_row(household_code="HH001-³")])), "h.csv")
+    plan = plan_import(user=world.staff_a, rows=rows)
+    assert [error.column for error in plan.errors] == ["household_code"]
