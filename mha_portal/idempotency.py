@@ -142,7 +142,8 @@ class IdempotentFormMixin(forms.Form):
 # - same key, same endpoint and body: the first answer again (201 becomes 200), nothing runs;
 # - same key, anything else: 422, nothing runs;
 # - a concurrent duplicate waits on the unique index and then gets the first answer.
-# A failed request (4xx/5xx) rolls back and frees its key.
+# A refused or failed request (4xx/5xx) rolls back and frees its key; a page answered with 200 (a
+# form shown again) keeps its writes but not its key.
 
 def key_ttl():
     from datetime import timedelta
@@ -205,8 +206,12 @@ def _conflict(request):
     return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
 
 
-def _store(record, response) -> bool:
+def _store(record, response, *, api: bool) -> bool:
+    """Keep the answer of a request that did its work: any 2xx/3xx of the API; on pages only the
+    redirect that follows a successful form (a 200 page is usually the form again, with errors)."""
     if response.streaming or not (200 <= response.status_code < 400):
+        return False
+    if not api and not 300 <= response.status_code < 400:
         return False
     record.status_code = response.status_code
     if 300 <= response.status_code < 400:
@@ -259,8 +264,10 @@ class IdempotencyMiddleware:
                     return _conflict(request)
                 return _replay(record)
             response = self.get_response(request)
-            if not _store(record, response):
-                transaction.set_rollback(True)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)  # refused or failed: nothing stays, the key is free again
+            elif not _store(record, response, api=request.path.startswith("/api/")):
+                record.delete()  # done, but not replayable as such: the per-model keys still hold
             return response
 
 

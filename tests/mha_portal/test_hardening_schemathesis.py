@@ -47,22 +47,25 @@ def test_no_server_error_anywhere_in_the_api(world, role, keep_test_connection):
     failures: dict[str, str] = {}
     schema = _schema()
     for result in schema.get_all_operations():
-        operation = result.ok()
-
-        @settings(max_examples=MAX_EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate],
-                  suppress_health_check=list(HealthCheck), database=None, derandomize=True)
-        @given(case=operation.as_strategy())
-        def check(case, operation=operation):
-            savepoint = transaction.savepoint()
-            try:
-                response = case.call(app=app, headers=headers)
-                if response.status_code >= 500:
-                    failures.setdefault(f"{operation.method.upper()} {operation.path}",
-                                        f"{response.status_code} for {case.path_parameters} {case.query} "
-                                        f"{str(case.body)[:200]}")
-            finally:
-                transaction.savepoint_rollback(savepoint)
-                transaction.set_rollback(False)
-
-        check()
+        _run(result.ok(), app, headers, failures)
     assert failures == {}, "\n".join(f"{op}: {detail}" for op, detail in sorted(failures.items()))
+
+
+def _run(operation, app, headers, failures) -> None:
+    label = f"{operation.method.upper()} {operation.path}"
+
+    @settings(max_examples=MAX_EXAMPLES, deadline=None, phases=[Phase.explicit, Phase.generate],
+              suppress_health_check=list(HealthCheck), database=None, derandomize=True)
+    @given(case=operation.as_strategy())
+    def check(case):
+        savepoint = transaction.savepoint()
+        try:
+            response = case.call(app=app, headers=headers)
+            if response.status_code >= 500:
+                failures.setdefault(label, f"{response.status_code} for {case.path_parameters} {case.query} "
+                                           f"{str(case.body)[:200]}")
+        finally:
+            transaction.savepoint_rollback(savepoint)
+            transaction.set_rollback(False)
+
+    check()
