@@ -96,3 +96,14 @@ def test_a_page_form_key_reused_on_another_form_is_422(world, client_for):
     response = client.post("/households/new/", form)
     assert response.status_code == 422
     assert Household.objects.count() == 0
+
+
+def test_membership_replay_returns_the_first_result_not_400(world, api_for):
+    household = make_household(world.village_a)
+    api, key = api_for(world.staff_a), new_key()
+    body = {"association": world.association_a.pk, "household": household.pk, "joined": "2021-01-01"}
+    first = api.post("/api/v1/memberships/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert first.status_code == 201, first.content
+    replay = api.post("/api/v1/memberships/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert replay.status_code == 200 and replay.json() == first.json()
+    assert replay["Idempotent-Replayed"] == "true"
