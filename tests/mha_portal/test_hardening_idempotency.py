@@ -100,7 +100,7 @@ def test_a_page_form_key_reused_on_another_form_is_422(world, client_for):
 
 def test_membership_replay_returns_the_first_result_not_400(world, api_for):
     household = make_household(world.village_a)
-    api, key = api_for(world.staff_a), new_key()
+    api, key = api_for(world.treasurer_a), new_key()
     body = {"association": world.association_a.pk, "household": household.pk, "joined": "2021-01-01"}
     first = api.post("/api/v1/memberships/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert first.status_code == 201, first.content
