@@ -1,3 +1,4 @@
+from django.db.models import Q
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -28,6 +29,19 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["id", "association", "household", "joined", "left"]
         read_only_fields = ["left"]
         validators = []  # the service checks "one active membership" with a clear message
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Households the user sees, or of a jamoat whose MHA they run (to enrol them); any
+            # other id reads like a missing one.
+            field = self.fields["household"]
+            field.queryset = Household.objects.filter(
+                Q(pk__in=Household.objects.visible_to(request.user).values("pk"))
+                | Q(village__jamoat__associations__in=Association.objects.editable_by(request.user).values("pk"))
+            ).distinct()
+            field.scope_limited = True
 
 
 class MeetingSerializer(serializers.ModelSerializer):

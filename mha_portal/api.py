@@ -66,6 +66,8 @@ def limit_related_fields(serializer, user) -> None:
         return
     for field in fields.values():
         target = field.child_relation if isinstance(field, drf.ManyRelatedField) else field
+        if getattr(target, "scope_limited", False):
+            continue  # the serializer limited this field itself (e.g. households a treasurer may enrol)
         if isinstance(target, drf.RelatedField) and not target.read_only:
             queryset = getattr(target, "queryset", None)
             if queryset is not None and isinstance(queryset, ScopedQuerySet):
