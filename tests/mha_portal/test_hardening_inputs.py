@@ -43,6 +43,9 @@ def test_households_api_refuses_a_bad_village_with_400(world, api_for, query):
                                   f"/api/v1/indicators/?jamoat={HUGE}", f"/api/v1/households/{HUGE}/",
                                   f"/api/v1/ledger-entries/?fund={HUGE}"])
 def test_huge_ids_in_filters_are_4xx(world, api_for, path):
+    from tests.reports.factories import make_programme
+
+    make_programme()
     response = api_for(world.officer).get(path)
     assert 400 <= response.status_code < 500, response.content
 
