@@ -21,6 +21,14 @@ class AssociationSerializer(serializers.ModelSerializer):
         fields = ["id", "jamoat", "name", "founded", "status"]
 
 
+def households_for_enrolment(user):
+    """Households the user sees, or of a jamoat whose MHA they run (a treasurer enrols them)."""
+    return Household.objects.filter(
+        Q(pk__in=Household.objects.visible_to(user).values("pk"))
+        | Q(village__jamoat__associations__in=Association.objects.editable_by(user).values("pk"))
+    ).distinct()
+
+
 class MembershipSerializer(serializers.ModelSerializer):
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
 
@@ -37,10 +45,7 @@ class MembershipSerializer(serializers.ModelSerializer):
             # Households the user sees, or of a jamoat whose MHA they run (to enrol them); any
             # other id reads like a missing one.
             field = self.fields["household"]
-            field.queryset = Household.objects.filter(
-                Q(pk__in=Household.objects.visible_to(request.user).values("pk"))
-                | Q(village__jamoat__associations__in=Association.objects.editable_by(request.user).values("pk"))
-            ).distinct()
+            field.queryset = households_for_enrolment(request.user)
             field.scope_limited = True
 
 

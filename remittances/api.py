@@ -8,7 +8,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from associations.api import idempotent_response
+from associations.api import households_for_enrolment, idempotent_response
 from associations.models import Association
 from households.models import Household, Member
 from mha_portal.api import ScopedReadOnlyViewSet
@@ -112,7 +112,8 @@ class ReverseInputSerializer(serializers.Serializer):
 
 def _get(model, pk, field, user):
     # Looked up among the rows the user can see: out of scope and missing read the same.
-    obj = model.objects.visible_to(user).filter(pk=pk).first()
+    rows = households_for_enrolment(user) if model is Household else model.objects.visible_to(user)
+    obj = rows.filter(pk=pk).first()
     if obj is None:
         raise serializers.ValidationError({field: _("Not found.")})
     return obj
