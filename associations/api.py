@@ -1,3 +1,4 @@
+from django.db.models import Q
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -20,6 +21,14 @@ class AssociationSerializer(serializers.ModelSerializer):
         fields = ["id", "jamoat", "name", "founded", "status"]
 
 
+def households_for_enrolment(user):
+    """Households the user sees, or of a jamoat whose MHA they run (a treasurer enrols them)."""
+    return Household.objects.filter(
+        Q(pk__in=Household.objects.visible_to(user).values("pk"))
+        | Q(village__jamoat__associations__in=Association.objects.editable_by(user).values("pk"))
+    ).distinct()
+
+
 class MembershipSerializer(serializers.ModelSerializer):
     household = serializers.PrimaryKeyRelatedField(queryset=Household.objects.all())
 
@@ -28,6 +37,16 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["id", "association", "household", "joined", "left"]
         read_only_fields = ["left"]
         validators = []  # the service checks "one active membership" with a clear message
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            # Households the user sees, or of a jamoat whose MHA they run (to enrol them); any
+            # other id reads like a missing one.
+            field = self.fields["household"]
+            field.queryset = households_for_enrolment(request.user)
+            field.scope_limited = True
 
 
 class MeetingSerializer(serializers.ModelSerializer):

@@ -32,6 +32,7 @@ from households.services import (
     member_update,
 )
 from mha_portal.api import ScopedModelViewSet
+from mha_portal.inputs import parse_id
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404
 from privacy.audit import LogSensitiveReadsMixin
 
@@ -190,6 +191,12 @@ class DuplicateSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "village", "phone", "head_name"]
 
 
+def _village_id(text: str) -> int | None:
+    if text and parse_id(text) is None:
+        raise serializers.ValidationError({"village": [_("A valid village id is required.")]})
+    return parse_id(text)
+
+
 @extend_schema_view(list=extend_schema(parameters=HOUSEHOLD_PARAMETERS))
 class HouseholdViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
     """Households in the user's scope; staff create and change those of their jamoats."""
@@ -203,7 +210,7 @@ class HouseholdViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
         params = self.request.query_params
         village = params.get("village", "")
         return HouseholdFilters(
-            search=params.get("q", ""), village=int(village) if village.isdigit() else None,
+            search=params.get("q", ""), village=_village_id(village),
             status=params.get("status", ""), abroad=_yes_no(params.get("abroad")),
             returned=_yes_no(params.get("returned")), destination=params.get("destination", ""),
             sort=params.get("sort", "code"))

@@ -6,6 +6,7 @@ in step with the members' names and phones.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 
@@ -55,11 +56,34 @@ def household_refresh_search_text(*, household_ids: Iterable[int]) -> None:
     Household.objects.bulk_update(households, ["search_text", "phone_index"], batch_size=500)
 
 
+# A code typed by a user: ASCII letters, digits and . _ / - (what a paper register or another system
+# uses); anything else ("HH008-³", spaces, Cyrillic look-alikes) is refused before it is stored.
+CODE_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,31}")
+
+
+def household_code_prefix(jamoat_id: int) -> str:
+    """The portal's own codes: one series per jamoat, `HH<jamoat id>-<5 digits>` (HH008-00042)."""
+    return f"HH{jamoat_id:03d}-"
+
+
+def validate_household_code(code: str) -> str:
+    code = code.strip()
+    if not CODE_PATTERN.fullmatch(code):
+        raise ValidationError({"code": _("A household code has 1 to 32 Latin letters, digits, dots, dashes, "
+                                         "slashes or underscores, starting with a letter or digit.")})
+    return code
+
+
 def next_household_code(village: Village) -> str:
-    prefix = f"HH{village.jamoat_id:03d}-"
+    """The next free number of the jamoat's series; codes typed in any other shape never get in its way."""
+    prefix = household_code_prefix(village.jamoat_id)
+    generated = re.compile(re.escape(prefix) + r"([0-9]{1,9})")
     existing = Household.objects.filter(code__startswith=prefix).values_list("code", flat=True)
-    numbers = [int(code[len(prefix):]) for code in existing if code[len(prefix):].isdigit()]
-    return f"{prefix}{max(numbers, default=0) + 1:05d}"
+    numbers = [int(match.group(1)) for code in existing if (match := generated.fullmatch(code))]
+    number = max(numbers, default=0) + 1
+    while Household.objects.filter(code=f"{prefix}{number:05d}").exists():
+        number += 1
+    return f"{prefix}{number:05d}"
 
 
 def _check_writable_village(user, village: Village) -> None:
@@ -87,7 +111,8 @@ def household_create(*, user, village: Village, members: list[dict], address: st
     if not members:
         raise ValidationError(_("A household needs at least one member."))
     _single_head(members)
-    household = Household(code=code.strip() or next_household_code(village), village=village,
+    code = validate_household_code(code) if code.strip() else next_household_code(village)
+    household = Household(code=code, village=village,
                           address=address, phone=phone, notes=notes, status=status)
     _save(household, user)
     for data in members:

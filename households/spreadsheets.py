@@ -21,12 +21,23 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from communities.models import Village
 from households.models import Household, Member, MigrationEpisode
-from households.services import household_refresh_search_text
+from households.services import (
+    CODE_PATTERN,
+    household_code_prefix,
+    household_refresh_search_text,
+    next_household_code,
+    validate_household_code,
+)
 from households.translit import fold
+from mha_portal import exports
 from mha_portal.scoping import in_writable_jamoats
 
 MAX_ROWS = 20_000
 MAX_BYTES = 15 * 1024 * 1024
+MAX_SHEET_ROWS = MAX_ROWS + 1_000  # the header and some blank rows
+MAX_COLUMNS = 60
+MAX_CELL_CHARS = 2_000
+MAX_UNPACKED_BYTES = 200 * 1024 * 1024
 
 # (column, label, required, model field or None)
 COLUMNS = [
@@ -145,11 +156,61 @@ def read_rows(uploaded, filename: str) -> list[dict]:
         row = {"_row": number}
         for column, position in positions.items():
             value = cells[position] if position < len(cells) else None
-            row[column] = value.strip() if isinstance(value, str) else value
+            row[column] = exports.unneutralise(value.strip()) if isinstance(value, str) else value
         rows.append(row)
     if not rows:
         raise FileError(_("The file has a header but no rows."))
     return rows
+
+
+def _code_error() -> str:
+    try:
+        validate_household_code("")
+    except ValidationError as error:
+        return error.message_dict["code"][0]
+    return ""
+
+
+def _limited(rows):
+    """Rows as lists, refused as soon as the file passes a limit: a 781 KB workbook can unpack to a
+    million rows, so the limits are checked while reading, never after loading everything."""
+    for count, row in enumerate(rows, start=1):
+        if count > MAX_SHEET_ROWS:
+            raise FileError(_("The file has more than %(max)s rows: split it.") % {"max": MAX_ROWS})
+        row = list(row[:MAX_COLUMNS])
+        for cell in row:
+            if isinstance(cell, str) and len(cell) > MAX_CELL_CHARS:
+                raise FileError(_("A cell holds more than %(max)s characters.") % {"max": MAX_CELL_CHARS})
+        yield row
+
+
+def _check_zip(data: bytes) -> None:
+    """Count the sheets' rows by streaming their XML, before openpyxl parses anything: openpyxl
+    spends half a minute just opening a million-row sheet. Also refuse parts that unpack to far
+    more than any real household list."""
+    import re
+    import zipfile
+
+    row_tag = re.compile(rb"<(?:\w+:)?row[\s>/]")
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        infos = archive.infolist()
+        if sum(info.file_size for info in infos) > MAX_UNPACKED_BYTES:
+            raise FileError(_("The file has more than %(max)s rows: split it.") % {"max": MAX_ROWS})
+        for info in infos:
+            if not info.filename.startswith("xl/worksheets/") or not info.filename.endswith(".xml"):
+                continue
+            rows, tail = 0, b""
+            with archive.open(info) as part:
+                while chunk := part.read(1 << 20):
+                    window = tail + chunk
+                    rows += len(row_tag.findall(window))
+                    # A tag cut at the chunk's end is counted in the next window only.
+                    cut = window.rfind(b"<")
+                    tail = window[cut:] if cut >= len(window) - 8 else b""
+                    if tail:
+                        rows -= len(row_tag.findall(tail))
+                    if rows > MAX_SHEET_ROWS:
+                        raise FileError(_("The file has more than %(max)s rows: split it.") % {"max": MAX_ROWS})
 
 
 def _xlsx_rows(data: bytes) -> list[list]:
@@ -159,10 +220,13 @@ def _xlsx_rows(data: bytes) -> list[list]:
     from openpyxl.utils.exceptions import InvalidFileException
 
     try:
+        _check_zip(data)
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        sheet = workbook.worksheets[0]
-        rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-        workbook.close()
+        try:
+            sheet = workbook.worksheets[0]
+            rows = list(_limited(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)))
+        finally:
+            workbook.close()
     except (BadZipFile, KeyError, ValueError, OSError, IndexError, TypeError, InvalidFileException) as exc:
         # A damaged or foreign file fails in many ways inside openpyxl; all mean the same to the user.
         raise FileError(_("This file is not an Excel workbook (.xlsx) that can be read.")) from exc
@@ -184,7 +248,10 @@ def _csv_rows(data: bytes) -> list[list]:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return list(csv.reader(io.StringIO(text), dialect))
+    try:
+        return list(_limited(csv.reader(io.StringIO(text), dialect)))
+    except csv.Error as exc:
+        raise FileError(_("This file is not a CSV text file.")) from exc
 
 
 # ---------------------------------------------------------------- values
@@ -335,11 +402,43 @@ def _apply(instance, mapping: dict, values: dict, *, only_given: bool) -> bool:
     return changed
 
 
+def _fill_codes(rows: list[dict], lookup, villages) -> list[dict]:
+    """Rows without a household code get the portal's own: a head row starts a new household with
+    the next code of its jamoat's series, and the code-less rows after it belong to it. Works on
+    copies, so a dry run's codes are never reused by a later commit (they are drawn again)."""
+    rows = [dict(row) for row in rows]
+    counters: dict[int, int] = {}
+    current = ""
+    for row in rows:
+        if _text(row.get("household_code")):
+            current = ""
+            continue
+        try:
+            relation = parse_choice(lookup, "relation", row.get("relation"))
+        except ValueError:
+            relation = ""
+        if relation == Member.Relation.HEAD:
+            village = villages.get((fold(_text(row.get("jamoat"))), fold(_text(row.get("village")))))
+            if village is None:
+                current = ""
+                continue
+            jamoat_id = village.jamoat_id
+            if jamoat_id in counters:
+                counters[jamoat_id] += 1
+            else:
+                counters[jamoat_id] = int(next_household_code(village).rsplit("-", 1)[1])
+            current = f"{household_code_prefix(jamoat_id)}{counters[jamoat_id]:05d}"
+        if current:
+            row["household_code"] = current
+    return rows
+
+
 def plan_import(*, user, rows: list[dict]) -> Plan:
     """Validate every row and work out what would be created or updated; write nothing."""
     plan = Plan(rows=len(rows))
     lookup = _choice_lookup()
     villages = _writable_villages(user)
+    rows = _fill_codes(rows, lookup, villages)
     parsed = []
     failed_codes: set[str] = set()
     for row in rows:
@@ -388,6 +487,9 @@ def plan_import(*, user, rows: list[dict]) -> Plan:
             if household is not None and code not in editable:
                 plan.errors.append(RowError(number, "household_code", _(
                     "Household %(code)s exists and you cannot change it.") % {"code": code}))
+                continue
+            if household is None and not CODE_PATTERN.fullmatch(code):
+                plan.errors.append(RowError(number, "household_code", str(_code_error())))
                 continue
             if household is None:
                 household = Household(code=code, village=village)
@@ -569,7 +671,7 @@ def export_rows(households) -> list[list]:
 
 def to_csv(rows: list[list]) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = exports.csv_writer(buffer)
     writer.writerow(COLUMN_NAMES)
     writer.writerows(rows)
     # The byte-order mark lets Excel open Cyrillic CSV files correctly.
@@ -583,7 +685,7 @@ def to_xlsx(rows: list[list], *, with_allowed_values: bool = False) -> bytes:
     sheet = workbook.create_sheet(str(_("Households")))
     sheet.append(COLUMN_NAMES)
     for row in rows:
-        sheet.append(row)
+        exports.append_row(sheet, row)
     if with_allowed_values:
         _allowed_sheet(workbook)
     buffer = io.BytesIO()

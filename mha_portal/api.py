@@ -1,16 +1,20 @@
 """Pieces every app's API uses: scoped viewsets and an exception handler that turns the
 errors a service can raise into 4xx answers instead of 500s."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
+from django.db import DataError, IntegrityError
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from mha_portal.scoping import get_editable_or_404, get_visible_or_404
+from mha_portal.scoping import ScopedQuerySet, get_editable_or_404, get_visible_or_404
+
+logger = logging.getLogger(__name__)
 
 
 def validation_detail(error: DjangoValidationError):
@@ -19,7 +23,21 @@ def validation_detail(error: DjangoValidationError):
     return {"non_field_errors": [str(m) for m in error.messages]}
 
 
+# Input that slipped past every serializer (a 20-digit id into a filter, JSON nested 5,000 deep, a
+# list where an object was expected): the client's mistake, so a 400, never a 500. Logged with its
+# traceback so that the field that lacks parsing can still be found and fixed.
+BAD_INPUT_ERRORS = (DataError, ValueError, OverflowError, RecursionError, TypeError, AttributeError, KeyError)
+
+
+def bad_input_response():
+    return Response({"non_field_errors": [_("The request could not be understood: check its values.")]},
+                    status=status.HTTP_400_BAD_REQUEST)
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, BAD_INPUT_ERRORS) and not isinstance(exc, DjangoValidationError):
+        logger.warning("Bad input answered with 400", exc_info=exc)
+        return bad_input_response()
     if isinstance(exc, DjangoValidationError):
         # A service marks a refusal caused by the state of the data (money already released,
         # changed meanwhile) with `http_status = 409`; others are bad input.
@@ -37,11 +55,41 @@ def exception_handler(exc, context):
     return drf_exception_handler(exc, context)
 
 
+def limit_related_fields(serializer, user) -> None:
+    """Every related field of a serializer (nested ones too) accepts only rows the user can see, so
+    an out-of-scope id gets the same "Invalid pk" as a missing one: no existence oracle."""
+    from rest_framework import serializers as drf
+
+    fields = getattr(serializer, "fields", None)
+    if fields is None:
+        child = getattr(serializer, "child", None)
+        if child is not None:
+            limit_related_fields(child, user)
+        return
+    for field in fields.values():
+        target = field.child_relation if isinstance(field, drf.ManyRelatedField) else field
+        if getattr(target, "scope_limited", False):
+            continue  # the serializer limited this field itself (e.g. households a treasurer may enrol)
+        if isinstance(target, drf.RelatedField) and not target.read_only:
+            queryset = getattr(target, "queryset", None)
+            if queryset is not None and isinstance(queryset, ScopedQuerySet):
+                target.queryset = queryset.visible_to(user)
+        elif isinstance(field, (drf.BaseSerializer, drf.ListSerializer)):
+            limit_related_fields(field, user)
+
+
 class ScopedViewSetMixin:
     """Lists and lookups go through `visible_to`; changes through `editable_by`.
 
     An object outside the user's scope is a 404; one they can see but not change is a 403.
+    Related ids in a request body are looked up among the rows the user can see.
     """
+
+    def get_serializer(self, *args, **kwargs):
+        serializer = super().get_serializer(*args, **kwargs)
+        if self.request is not None and self.request.method not in ("GET", "HEAD", "OPTIONS"):
+            limit_related_fields(serializer, self.request.user)
+        return serializer
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)

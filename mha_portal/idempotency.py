@@ -129,3 +129,154 @@ class IdempotentFormMixin(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault(FIELD, new_key())
+
+
+# ---------------------------------------------------------------- one register of keys per user
+#
+# The per-model key columns above make a retry of the *same* create return its row. They cannot
+# see a key reused for something else (a contribution's key sent with a disbursement body, or to
+# another endpoint): each model only knows its own keys. `IdempotencyMiddleware` closes that gap
+# for every POST carrying a key, in the API (header) and on pages (hidden field), whether or not
+# the view knows about keys: the (user, key) pair is claimed in `IdempotencyRecord` inside the
+# request's transaction, the answer is stored with it, and
+# - same key, same endpoint and body: the first answer again (201 becomes 200), nothing runs;
+# - same key, anything else: 422, nothing runs;
+# - a concurrent duplicate waits on the unique index and then gets the first answer.
+# A refused or failed request (4xx/5xx) rolls back and frees its key; a page answered with 200 (a
+# form shown again) keeps its writes but not its key.
+
+def key_ttl():
+    from datetime import timedelta
+
+    from django.conf import settings
+
+    return timedelta(days=getattr(settings, "IDEMPOTENCY_KEY_TTL_DAYS", 30))
+
+
+def _request_user(request):
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return user
+    forced = getattr(request, "_force_auth_user", None)  # DRF's APIClient.force_authenticate (tests)
+    if forced is not None:
+        return forced
+    auth = request.META.get("HTTP_AUTHORIZATION", "")
+    if auth.startswith("Token "):
+        from rest_framework.authentication import TokenAuthentication
+        from rest_framework.exceptions import AuthenticationFailed
+
+        try:
+            return TokenAuthentication().authenticate_credentials(auth.split(" ", 1)[1].strip())[0]
+        except AuthenticationFailed:
+            return None
+    return None
+
+
+def request_fingerprint(request) -> str:
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    content_type = request.META.get("CONTENT_TYPE", "")
+    if content_type.startswith(("multipart/form-data", "application/x-www-form-urlencoded")):
+        items = sorted((k, v) for k, values in request.POST.lists() for v in values
+                       if k not in ("csrfmiddlewaretoken", FIELD))
+        files = sorted((k, f.name, f.size) for k, values in request.FILES.lists() for f in values)
+        digest.update(json.dumps([items, files], default=str).encode())
+    else:
+        digest.update(request.body)
+    return digest.hexdigest()
+
+
+def _replay(record):
+    from django.http import HttpResponse, HttpResponseRedirect
+
+    if record.location:
+        response = HttpResponseRedirect(record.location)
+    else:
+        status = 200 if record.status_code == 201 else record.status_code
+        response = HttpResponse(record.body, status=status, content_type=record.content_type or None)
+    response["Idempotent-Replayed"] = "true"
+    return response
+
+
+def _conflict(request):
+    from django.http import HttpResponse, JsonResponse
+
+    message = str(IdempotencyConflict().messages[0])
+    if request.path.startswith("/api/"):
+        return JsonResponse({"non_field_errors": [message]}, status=422)
+    return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
+
+
+def _store(record, response, *, api: bool) -> bool:
+    """Keep the answer of a request that did its work: any 2xx/3xx of the API; on pages only the
+    redirect that follows a successful form (a 200 page is usually the form again, with errors)."""
+    if response.streaming or not (200 <= response.status_code < 400):
+        return False
+    if not api and not 300 <= response.status_code < 400:
+        return False
+    record.status_code = response.status_code
+    if 300 <= response.status_code < 400:
+        record.location = response.get("Location", "")[:500]
+    else:
+        record.content_type = response.get("Content-Type", "")[:100]
+        try:
+            record.body = response.content.decode(response.charset or "utf-8")
+        except UnicodeDecodeError:
+            return False  # a binary answer (a file) is not replayed; the per-model keys still hold
+    record.save(update_fields=["status_code", "location", "content_type", "body"])
+    return True
+
+
+class IdempotencyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method != "POST":
+            return self.get_response(request)
+        try:
+            key = (request.headers.get(HEADER) or request.POST.get(FIELD) or "").strip()
+        except Exception:  # noqa: BLE001 - an unreadable body is the view's to refuse
+            key = ""
+        user = _request_user(request) if key else None
+        if not key or user is None or len(key) > MAX_LENGTH or not key.isprintable():
+            return self.get_response(request)
+        return self._once(request, user, key)
+
+    def _once(self, request, user, key):
+        from django.utils import timezone
+
+        from mha_portal.models import IdempotencyRecord
+
+        kind = f"{request.method} {request.path}"[:255]
+        fingerprint_ = request_fingerprint(request)
+        with transaction.atomic():
+            IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=timezone.now() - key_ttl()).delete()
+            try:
+                with transaction.atomic():
+                    record = IdempotencyRecord.objects.create(user=user, key=key, kind=kind,
+                                                              fingerprint=fingerprint_)
+            except IntegrityError:
+                # Used before, or being used right now: the first request's commit releases the wait.
+                record = IdempotencyRecord.objects.select_for_update().get(user=user, key=key)
+                if record.kind != kind or record.fingerprint != fingerprint_:
+                    return _conflict(request)
+                if record.status_code is None:
+                    return _conflict(request)
+                return _replay(record)
+            response = self.get_response(request)
+            if response.status_code >= 400:
+                transaction.set_rollback(True)  # refused or failed: nothing stays, the key is free again
+            elif not _store(record, response, api=request.path.startswith("/api/")):
+                record.delete()  # done, but not replayable as such: the per-model keys still hold
+            return response
+
+
+def idempotency_records_purge(*, now=None) -> int:
+    """Forget keys older than the TTL (a daily beat task)."""
+    from django.utils import timezone
+
+    from mha_portal.models import IdempotencyRecord
+
+    cutoff = (now or timezone.now()) - key_ttl()
+    deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "mha_portal.middleware.RejectNulBytesMiddleware",
+    "mha_portal.middleware.DatabaseBusyMiddleware",
+    "mha_portal.middleware.BadInputMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,6 +97,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "mha_portal.idempotency.IdempotencyMiddleware",
     # Axes must come last so that it sees the outcome of authentication.
     "axes.middleware.AxesMiddleware",
 ]
@@ -126,6 +129,15 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default must survive a centre's few simultaneous users: writers take the lock
+    # when their transaction starts (no deadlock-prone upgrade from a read lock), wait up to 20 s
+    # for each other instead of failing at once, and WAL lets readers go on while one writes.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
 # An optional streaming read replica. Only code that names it reads from it
 # (`mha_portal.replica.reading_from_replica`: report jobs, dashboards, exports).
 if os.environ.get("DATABASE_REPLICA_URL"):
@@ -199,7 +211,10 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+# Publishing must fail fast when Redis is down: the job waits in the database (mha_portal.outbox).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600, "socket_connect_timeout": 2,
+                                   "socket_timeout": 5}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_TIMEZONE = TIME_ZONE
 # Report jobs have their own queue, so a national report never waits in front of short tasks.
 # A worker started without -Q consumes both (tests, `make run`); production runs one worker per
@@ -223,11 +238,13 @@ CELERY_BEAT_SCHEDULE: dict = {
                                          "schedule": __import__("celery.schedules").schedules.crontab(
                                              minute=0, hour=6, day_of_month=1)},
     "reports-requeue-stale-jobs": {"task": "reports.requeue_stale_jobs", "schedule": 300.0},
+    "purge-idempotency-records": {"task": "mha_portal.purge_idempotency_records", "schedule": 24 * 3600.0},
 }
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "mha_portal.cache.ResilientRedisCache", "LOCATION": REDIS_URL,
+         "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -257,6 +274,8 @@ SPECTACULAR_SETTINGS = {
     "of the Jamoat Resource Centres.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The schema maps every endpoint and field: signed-in users only (docs and redoc too).
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
@@ -270,6 +289,10 @@ SPECTACULAR_SETTINGS = {
         "RelationEnum": "households.models.Member.Relation",
     },
 }
+
+# Request keys (Idempotency-Key / the forms' hidden key) are one namespace per user and kept 30 days:
+# a phone that queued a submission offline for a week still gets the first answer on replay.
+IDEMPOTENCY_KEY_TTL_DAYS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_DAYS", "30"))
 
 # Lock a username from one address only: a whole centre shares one NAT address.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

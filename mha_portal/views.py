@@ -64,18 +64,35 @@ def _check_celery() -> dict:
     return {"status": "ok", "workers": sorted(replies)}
 
 
+def _may_see_health_details(request) -> bool:
+    """Administrators anywhere; otherwise only a probe on the machine itself (no proxy in between)."""
+    if request.user.is_authenticated and request.user.is_superuser:
+        return True
+    local = request.META.get("REMOTE_ADDR") in {"127.0.0.1", "::1"}
+    return local and "HTTP_X_FORWARDED_FOR" not in request.META
+
+
 @never_cache
 @require_GET
 def healthz(request):
+    """Up (200) while the database answers; Redis or the workers missing is "degraded", still 200:
+    pages, contributions, receipts and approvals need neither, and report requests wait in the
+    database (see reports' outbox) until the broker is back."""
     checks = {"database": _check_database(), "redis": _check_redis()}
     # Asking for workers needs the broker; skip it when Redis is already known to be down.
     if checks["redis"]["status"] == "error":
         checks["celery"] = {"status": "error", "error": "broker unavailable"}
     else:
         checks["celery"] = _check_celery()
-    healthy = all(check["status"] != "error" for check in checks.values())
-    return JsonResponse({"status": "ok" if healthy else "error", "checks": checks},
-                        status=200 if healthy else 503)
+    degraded = sorted(name for name, check in checks.items() if check["status"] == "error")
+    if "database" in degraded:
+        overall, status = "error", 503
+    else:
+        overall, status = ("degraded" if degraded else "ok"), 200
+    body = {"status": overall}
+    if _may_see_health_details(request):
+        body |= {"degraded": degraded, "checks": checks}
+    return JsonResponse(body, status=status)
 
 
 @login_required

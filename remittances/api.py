@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from associations.api import idempotent_response
+from associations.api import households_for_enrolment, idempotent_response
 from associations.models import Association
 from households.models import Household, Member
 from mha_portal.api import ScopedReadOnlyViewSet
@@ -122,8 +122,10 @@ def _decision(call) -> Response:
         raise
 
 
-def _get(model, pk, field):
-    obj = model._base_manager.filter(pk=pk).first()
+def _get(model, pk, field, user):
+    # Looked up among the rows the user can see: out of scope and missing read the same.
+    rows = households_for_enrolment(user) if model is Household else model.objects.visible_to(user)
+    obj = rows.filter(pk=pk).first()
     if obj is None:
         raise serializers.ValidationError({field: _("Not found.")})
     return obj
@@ -159,14 +161,14 @@ class LedgerEntryViewSet(ScopedReadOnlyViewSet):
         data.is_valid(raise_exception=True)
         data = data.validated_data
         association = get_visible_or_404(Association, request.user, pk=data["association"])
-        fund = (_get(Fund, data["fund"], "fund") if data.get("fund")
+        fund = (_get(Fund, data["fund"], "fund", request.user) if data.get("fund")
                 else services.general_fund(association))
         key = key_from_request(request)
         common = {"user": request.user, "fund": fund, "amount": data["amount"], "currency": data["currency"],
                   "entry_date": data["entry_date"], "channel": data["channel"], "idempotency_key": key}
         if data["kind"] == "contribution":
-            payer = _get(Household, data["payer"], "payer")
-            migrant = _get(Member, data["migrant"], "migrant") if data.get("migrant") else None
+            payer = _get(Household, data["payer"], "payer", request.user)
+            migrant = _get(Member, data["migrant"], "migrant", request.user) if data.get("migrant") else None
             return idempotent_response(lambda: (services.contribution_post(
                 association=association, payer=payer, migrant=migrant, note=data["note"], **common),
                 LedgerEntrySerializer))

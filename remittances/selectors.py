@@ -11,6 +11,7 @@ from django.db.models import Case, DecimalField, F, Q, QuerySet, Sum, Value, Whe
 from django.db.models.functions import Coalesce
 
 from associations.models import Association
+from mha_portal.inputs import parse_id
 from remittances.models import Fund, LedgerEntry
 
 ZERO = Decimal("0.00")
@@ -130,8 +131,8 @@ def ledger_entries(*, user, association: Association | None = None, fund: int | 
     if search:
         condition = Q(payer__code__icontains=search) | Q(counterparty__icontains=search) | Q(
             note__icontains=search) | Q(reference__icontains=search)
-        if search.isdigit():
-            condition |= Q(receipt_number=int(search)) | Q(sequence=int(search))
+        if (number := parse_id(search)) and number < 2**31:
+            condition |= Q(receipt_number=number) | Q(sequence=number)
         code = search.replace("-", "").replace(" ", "").lower()
         if len(code) == 12 and all(c in "0123456789abcdef" for c in code):
             condition |= Q(hash__startswith=code)  # the verification code printed on a receipt

@@ -286,11 +286,14 @@ def disbursement_request(*, user, fund: Fund, amount, currency: str, entry_date:
 @transaction.atomic
 def posting_request_approve(*, user, request: PostingRequest) -> LedgerEntry:
     """The checker approves: the entry is posted, refused if the fund would go negative.
-    Approving an already approved request returns its entry (a retried click)."""
+    Approving an already approved request returns its entry to the one who approved it (a retried
+    click); anyone else is told it was already approved."""
     association = request.association
     book = _lock_book(association)
     request = PostingRequest.objects.select_for_update().get(pk=request.pk)
     if request.status == PostingRequest.Status.APPROVED:
+        if request.decided_by_id != user.pk:
+            raise ValidationError(_("This request was already approved."), code="not_pending")
         return request.entry
     if request.status != PostingRequest.Status.PENDING:
         raise ValidationError(_("This request was already rejected."), code="not_pending")
@@ -730,10 +733,13 @@ def _rate_value(text) -> Decimal:
         value = Decimal(normalise_decimal_text(text))
     except InvalidOperation:
         value = None
+    # Checked after rounding to the stored 6 places: 0.0000001 would otherwise be stored as 0.
+    if value is not None and value.is_finite() and value < Decimal("100000000"):
+        value = value.quantize(Decimal("0.000001"))
     if value is None or not value.is_finite() or value <= 0 or value >= Decimal("100000000"):
         raise ValidationError({"rate": _("Enter the rate as a positive number, such as 0,1730.")},
                               code="invalid_rate")
-    return value.quantize(Decimal("0.000001"))
+    return value
 
 
 @transaction.atomic

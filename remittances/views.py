@@ -1,6 +1,5 @@
 """Ledger pages. Views orchestrate: the rules live in services, the reads in selectors."""
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -14,8 +13,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from associations.models import Association
+from mha_portal import exports
 from mha_portal.forms import show_service_error
 from mha_portal.idempotency import IdempotencyConflict
+from mha_portal.inputs import parse_id
 from mha_portal.pdf import render_pdf
 from mha_portal.scoping import get_visible_or_404, scope_for
 from remittances import selectors, services
@@ -104,8 +105,8 @@ def mha_home(request, pk: int):
         for currency, amount in fund.cash_held:
             cash_total[currency] = cash_total.get(currency, selectors.ZERO) + amount
     receipt = None
-    if request.GET.get("receipt", "").isdigit():
-        receipt = LedgerEntry.objects.visible_to(request.user).filter(pk=request.GET["receipt"],
+    if parse_id(request.GET.get("receipt")):
+        receipt = LedgerEntry.objects.visible_to(request.user).filter(pk=parse_id(request.GET["receipt"]),
                                                                      association=association).first()
     context = {
         "association": association, "form": form, "may_post": may_post, "receipt": receipt,
@@ -149,7 +150,7 @@ def _csv(association, entries) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="ledger-{association.pk}.csv"'
     response.write("\ufeff")
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow([_("No."), _("Date"), _("Kind"), _("Fund"), _("Receipt"), _("Payer"), _("Amount"),
                      _("Currency"), _("Rate"), _("Rate date"), "TJS", "EUR", _("Reverses"), _("Note")])
     for e in entries.iterator(chunk_size=2000):

@@ -12,6 +12,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from mha_portal.inputs import parse_id
 from mha_portal.scoping import get_visible_or_404, scope_for
 from reports import services
 from reports.models import ReportJob
@@ -139,10 +140,10 @@ def parse_period(params, programme) -> tuple[date, date, list[int] | None]:
         errors["end"] = _("Enter a valid date (YYYY-MM-DD).")
     jamoat_ids = None
     if params.get("jamoat"):
-        try:
-            jamoat_ids = [int(params["jamoat"])]
-        except ValueError:
+        if parse_id(params["jamoat"]) is None:
             errors["jamoat"] = _("Choose a jamoat you work with.")
+        else:
+            jamoat_ids = [parse_id(params["jamoat"])]
     if not errors and end < start:
         errors["end"] = _("The end of the period cannot be before its start.")
     if errors:

@@ -21,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from associations.models import Association
+from mha_portal import exports
 from mha_portal.pdf import html_to_pdf
 from remittances.selectors import fund_balances
 from reports.charts import region_charts, status_by_jamoat_chart
@@ -202,7 +203,7 @@ def _sheet(workbook: Workbook, title: str, header: list[str], rows: list[list]) 
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        sheet.append(row)
+        exports.append_row(sheet, row)
     sheet.freeze_panes = "A2"
 
 

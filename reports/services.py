@@ -18,6 +18,7 @@ from django.utils.translation import ngettext
 
 from associations.models import Association
 from communities.models import Jamoat
+from mha_portal.outbox import send_after_commit
 from mha_portal.scoping import can_decide_in_programme, scope_for
 from reports.kinds import REPORTS
 from reports.models import Indicator, Programme, ReportJob, Target, TargetRevision
@@ -158,7 +159,7 @@ def report_job_request(*, user, data: dict) -> ReportJob:
 def _enqueue_after_commit(job_id: int) -> None:
     from reports.tasks import build_report
 
-    transaction.on_commit(lambda: build_report.delay(job_id))
+    send_after_commit(build_report, job_id)  # the queued row is the outbox if Redis is down
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 user's scope; every write goes through a service, so the rules are the same as on the pages."""
 
 from django.conf import settings
+from django.urls import reverse
 from djmoney.money import Money
 from rest_framework import mixins, permissions, serializers, viewsets
 
@@ -51,8 +52,8 @@ class TrainingModuleSerializer(serializers.ModelSerializer):
                   "languages", "sessions_required", "developed_on", "published_on", "materials"]
 
     def get_materials(self, module) -> list[dict]:
-        return [{"id": m.id, "title": m.title, "language": m.language, "url": m.file.url}
-                for m in module.materials.all()]
+        return [{"id": m.id, "title": m.title, "language": m.language,
+                 "url": reverse("training:material-download", args=[m.id])} for m in module.materials.all()]
 
 
 class TrainingSessionSerializer(ScopedRelatedMixin, serializers.ModelSerializer):

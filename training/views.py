@@ -1,7 +1,6 @@
 """Pages of the training app: small views that look the object up in the user's scope, call a
 service and render. Out of scope is a 404 for pages, PDFs and exports alike."""
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -18,7 +17,9 @@ from django.views.decorators.http import require_POST
 
 from communities.models import Facility
 from households.models import Member
+from mha_portal import exports
 from mha_portal.forms import show_service_error
+from mha_portal.inputs import parse_id
 from mha_portal.pdf import render_pdf
 from mha_portal.scoping import can_write_in_jamoat, get_editable_or_404, get_visible_or_404, scope_for
 from training import selectors, services
@@ -55,10 +56,7 @@ def _page(request, queryset, size: int = PAGE_SIZE):
 
 
 def _int(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
+    return parse_id(value)
 
 
 def _require_scope(request) -> None:
@@ -482,7 +480,7 @@ class _Echo:
 def round_export(request, pk: int):
     """The round's interviews for researchers, anonymised (see selectors.anonymised_rows)."""
     survey_round = get_visible_or_404(SurveyRound, request.user, pk=pk)
-    writer = csv.writer(_Echo())
+    writer = exports.csv_writer(_Echo())
     rows = selectors.anonymised_rows(user=request.user, round_id=survey_round.pk)
     stream = (writer.writerow(row) for row in [selectors.EXPORT_COLUMNS, *rows])
     response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
