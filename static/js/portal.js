@@ -31,4 +31,48 @@
       if (!window.confirm(form.dataset.confirm)) { event.preventDefault(); }
     });
   });
+
+  // Phones: a table becomes stacked cards whose cells read "label: value"; the label comes from
+  // the column header when the template did not give the cell a data-label.
+  document.querySelectorAll(".table-wrap table").forEach(function (table) {
+    var headers = [];
+    table.querySelectorAll("thead tr:last-child th").forEach(function (th) {
+      var span = parseInt(th.getAttribute("colspan") || "1", 10);
+      for (var i = 0; i < span; i++) { headers.push(th.textContent.trim()); }
+    });
+    if (!headers.length) { return; }
+    table.querySelectorAll("tbody tr, tfoot tr").forEach(function (row) {
+      var column = 0;
+      Array.prototype.forEach.call(row.children, function (cell) {
+        if (!cell.hasAttribute("data-label") && headers[column] !== undefined) {
+          cell.setAttribute("data-label", headers[column]);
+        }
+        column += parseInt(cell.getAttribute("colspan") || "1", 10);
+      });
+    });
+  });
+
+  // Filters fold behind one "Filter" button so results come first. Templates may write the
+  // <details class="filter-fold"> themselves (then it works without JS too); other search forms
+  // are folded here. Open on wide screens, and whenever a filter is in use on a wide screen.
+  var filterLabel = document.body.getAttribute("data-filter-label") || "Filter";
+  var wide = window.matchMedia("(min-width: 601px)").matches;
+  document.querySelectorAll("form.search-bar, form.household-filters, form[role=search]").forEach(function (form) {
+    if ((form.getAttribute("method") || "get").toLowerCase() !== "get") { return; }
+    if (form.closest(".filter-fold, .picker")) { return; }
+    var used = 0;
+    form.querySelectorAll("input, select").forEach(function (field) {
+      if (field.type !== "hidden" && field.type !== "submit" && field.value && field.name !== "sort") { used++; }
+    });
+    var details = document.createElement("details");
+    details.className = "filter-fold";
+    var summary = document.createElement("summary");
+    summary.textContent = used ? filterLabel + " (" + used + ")" : filterLabel;
+    details.appendChild(summary);
+    form.parentNode.insertBefore(details, form);
+    details.appendChild(form);
+  });
+  if (wide) {
+    document.querySelectorAll("details.filter-fold").forEach(function (details) { details.open = true; });
+  }
 })();
