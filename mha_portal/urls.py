@@ -9,6 +9,7 @@ from mha_portal.forms import LoginForm
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("work/<str:kind>/<int:pk>/<str:verdict>/", views.work_decide, name="work-decide"),
     path("healthz", views.healthz, name="healthz"),
     path("audit/", views.audit_log, name="audit-log"),
     path("history/<str:app_label>/<str:model_name>/<int:pk>/", views.history, name="history"),
