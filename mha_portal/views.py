@@ -31,6 +31,7 @@ def home(request):
     today = timezone.localdate()
     context = {"decisions": work.decisions_waiting(user), "today": today}
     if scope.association_ids:
+        from households.picker import picker_initial
         from remittances.forms import ContributionForm
         from remittances.services import general_fund
 
@@ -38,7 +39,8 @@ def home(request):
         quick = []
         for association in associations[:1]:
             general_fund(association)
-            quick.append({"association": association, "form": ContributionForm(association=association)})
+            form = ContributionForm(association=association, initial=picker_initial(request, "payer"))
+            quick.append({"association": association, "form": form})
         context.update(associations=associations, quick_forms=quick,
                        meetings=work.todays_meetings(user, today=today),
                        my_requests=work.my_pending_requests(user),

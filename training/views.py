@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from communities.models import Facility
 from households.models import Member
+from households.picker import picker_initial
 from mha_portal.forms import show_service_error
 from mha_portal.pdf import render_pdf
 from mha_portal.scoping import can_write_in_jamoat, get_editable_or_404, get_visible_or_404, scope_for
@@ -295,7 +296,8 @@ def consultation_edit(request, pk: int | None = None):
     consultation = get_editable_or_404(Consultation, request.user, pk=pk) if pk else None
     if consultation is None and not writable_jamoats(request.user).exists():
         raise Http404 if scope_for(request.user).is_empty else PermissionDenied
-    form = ConsultationForm(request.POST or None, instance=consultation, user=request.user)
+    form = ConsultationForm(request.POST or None, instance=consultation, user=request.user,
+                            initial=picker_initial(request, "member"))
     if request.method == "POST":
         if consultation:
             saved = _save_with(request, form, services.consultation_update, consultation=consultation)
