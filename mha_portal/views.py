@@ -30,6 +30,7 @@ def home(request):
     user = request.user
     today = timezone.localdate()
     context = {"decisions": work.decisions_waiting(user), "today": today}
+    work.forget_count(user)  # the menu's count agrees with the list below it
     if scope.association_ids:
         from households.picker import picker_initial
         from remittances.forms import ContributionForm
@@ -78,6 +79,7 @@ def work_decide(request, kind: str, pk: int, verdict: str):
         messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
     else:
         messages.success(request, _("Decision recorded."))
+    work.forget_count(request.user)
     return redirect("home")
 
 

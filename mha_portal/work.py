@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db.models import Count, Exists, Max, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -235,5 +236,18 @@ def staff_count(user, *, today: date | None = None) -> int:
             .filter(jamoat_id__in=scope.jamoat_ids, outcome="follow_up").count())
 
 
+COUNT_SECONDS = 30
+
+
 def home_count(user) -> int:
-    return decision_count(user) + staff_count(user)
+    """The menu's count, kept for half a minute: every page shows it, few pages change it."""
+    key = f"work-count:{user.pk}"
+    count = cache.get(key)
+    if count is None:
+        count = decision_count(user) + staff_count(user)
+        cache.set(key, count, COUNT_SECONDS)
+    return count
+
+
+def forget_count(user) -> None:
+    cache.delete(f"work-count:{user.pk}")

@@ -75,4 +75,14 @@
   if (wide) {
     document.querySelectorAll("details.filter-fold").forEach(function (details) { details.open = true; });
   }
+
+  // A register with unsaved ticks asks before the user leaves it by a link (its own buttons save).
+  document.querySelectorAll("form[data-dirty-warn]").forEach(function (form) {
+    var dirty = false;
+    form.addEventListener("change", function () { dirty = true; });
+    form.addEventListener("submit", function () { dirty = false; });
+    window.addEventListener("beforeunload", function (event) {
+      if (dirty) { event.preventDefault(); event.returnValue = ""; }
+    });
+  });
 })();
