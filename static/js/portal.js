@@ -59,7 +59,7 @@
   var wide = window.matchMedia("(min-width: 601px)").matches;
   document.querySelectorAll("form.search-bar, form.household-filters, form[role=search]").forEach(function (form) {
     if ((form.getAttribute("method") || "get").toLowerCase() !== "get") { return; }
-    if (form.closest(".filter-fold, .picker")) { return; }
+    if (form.closest(".filter-fold, .picker") || form.classList.contains("picker-page")) { return; }
     var used = 0;
     form.querySelectorAll("input, select").forEach(function (field) {
       if (field.type !== "hidden" && field.type !== "submit" && field.value && field.name !== "sort") { used++; }
