@@ -57,12 +57,16 @@
   // are folded here. Open on wide screens, and whenever a filter is in use on a wide screen.
   var filterLabel = document.body.getAttribute("data-filter-label") || "Filter";
   var wide = window.matchMedia("(min-width: 601px)").matches;
-  document.querySelectorAll("form.search-bar, form.household-filters, form[role=search]").forEach(function (form) {
+  document.querySelectorAll("main form").forEach(function (form) {
     if ((form.getAttribute("method") || "get").toLowerCase() !== "get") { return; }
+    var fields = form.querySelectorAll("input:not([type=hidden]):not([type=submit]), select");
+    var searchForm = form.matches(".search-bar, .household-filters, [role=search]");
+    if (!searchForm && fields.length < 2) { return; }
     if (form.closest(".filter-fold, .picker") || form.classList.contains("picker-page")) { return; }
     var used = 0;
-    form.querySelectorAll("input, select").forEach(function (field) {
-      if (field.type !== "hidden" && field.type !== "submit" && field.value && field.name !== "sort") { used++; }
+    fields.forEach(function (field) {
+      var set = field.type === "checkbox" || field.type === "radio" ? field.checked : field.value;
+      if (set && field.name !== "sort") { used++; }
     });
     var details = document.createElement("details");
     details.className = "filter-fold";
