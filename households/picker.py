@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -74,7 +75,8 @@ def _households(*, user, query: str, jamoat_id: int | None, association_id: int 
         households = households.filter(pk__in=Household.objects.filter(
             memberships__association_id=association_id, memberships__left__isnull=True).values("pk"))
     if query.strip():
-        households = households.filter(search_condition(query))
+        # The code as typed as well: households written without the search key still answer to it.
+        households = households.filter(search_condition(query) | Q(code__icontains=query.strip()))
     return households
 
 

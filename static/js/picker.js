@@ -37,6 +37,8 @@
     var label = document.querySelector('label[for="' + select.id + '"]');
     if (label) { label.htmlFor = input.id; list.setAttribute("aria-label", label.textContent.trim()); }
     if (select.getAttribute("aria-describedby")) { input.setAttribute("aria-describedby", select.getAttribute("aria-describedby")); }
+    // The hidden select cannot take focus, so the browser's "required" check moves to the input.
+    if (select.required) { input.required = true; select.required = false; }
     select.hidden = true;
     select.setAttribute("aria-hidden", "true");
     select.tabIndex = -1;
