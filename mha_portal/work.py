@@ -104,7 +104,11 @@ def _rates(user) -> list[WorkItem]:
     return [WorkItem(kind="rate", title=_("Manual rate %(currency)s %(date)s: %(rate)s TJS") % {
         "currency": rate.currency, "date": rate.date.strftime("%d.%m.%Y"), "rate": rate.rate},
         detail=_("entered by %(person)s") % {"person": person_name(rate.entered_by)},
-        since=rate.created_at, url=reverse("remittances:rates")) for rate in rates]
+        since=rate.created_at, url=reverse("remittances:rates"),
+        decisions=[Decision(_("Approve"), reverse("remittances:rate-decide", args=[rate.pk, "approve"]), "approve"),
+                   Decision(_("Reject"), reverse("remittances:rate-decide", args=[rate.pk, "reject"]), "reject",
+                            _("Reject this rate?"))])
+        for rate in rates]
 
 
 def _projects(user) -> list[WorkItem]:

@@ -19,5 +19,6 @@ def test_pages_and_json_are_gzipped_and_csrf_tokens_differ(world, client_for):
     tokens = [re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', gzip.decompress(r.content).decode())
               .group(1) for r in (first, second)]
     assert tokens[0] != tokens[1]  # masked afresh on every response
-    api = client.get("/api/v1/jamoats/", HTTP_ACCEPT_ENCODING="gzip")
+    api = client_for(world.officer).get("/api/v1/jamoats/", HTTP_ACCEPT_ENCODING="gzip")
     assert api.status_code == 200 and api["Content-Encoding"] == "gzip"
+    assert b"Askalon" in gzip.decompress(api.content)

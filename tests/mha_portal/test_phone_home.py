@@ -106,3 +106,21 @@ def test_staff_home_lists_todays_session_and_follow_ups(world, client_for):
     assert reverse("training:session-detail", args=[session.pk]) in page
     assert reverse("training:session-detail", args=[other.pk]) not in page
     assert reverse("training:consultation-edit", args=[consultation.pk]) in page
+
+
+def test_manual_rate_of_another_officer_waits_in_the_queue_and_is_approved_from_it(world, client_for):
+    from datetime import date
+
+    from remittances.models import ExchangeRate
+    from tests.factories import make_officer
+
+    colleague = make_officer("officer-2")
+    rate = services.exchange_rate_enter(user=colleague, currency="USD", on=date(2026, 1, 5), rate="11,40",
+                                        idempotency_key=new_key())
+    client = client_for(world.officer)
+    page = client.get(reverse("home")).content.decode()
+    decide = reverse("remittances:rate-decide", args=[rate.pk, "approve"])
+    assert f'action="{decide}"' in page
+    assert f'action="{decide}"' not in client_for(colleague).get(reverse("home")).content.decode()
+    client_for(world.officer).post(decide)
+    assert ExchangeRate.objects.get(pk=rate.pk).status == "approved"
