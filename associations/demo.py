@@ -10,6 +10,8 @@ from communities.models import Jamoat
 
 TREASURER_NAMES = ["Saodat", "Khurshed", "Nilufar", "Alisher", "Tahmina", "Behruz", "Manija", "Sharif",
                    "Zulaikho", "Daler", "Rukhshona", "Komron", "Lola", "Sorbon", "Dilorom"]
+TREASURER_SURNAMES = ["Boboeva", "Safarov", "Hamidova", "Jurayev", "Kholova", "Odinaev", "Nazarova", "Rasulov",
+                      "Tursunova", "Sattorov", "Ismoilova", "Fayzulloev", "Qurbonova", "Mahmudov", "Ashurova"]
 
 
 def seed(*, rng, password: str, stdout) -> None:
@@ -17,9 +19,13 @@ def seed(*, rng, password: str, stdout) -> None:
     for index, jamoat in enumerate(Jamoat.objects.order_by("id")):
         association, _ = Association.objects.get_or_create(jamoat=jamoat, name=f"MHA {jamoat.name}", defaults={
             "founded": date(2010, 1 + index % 12, 15), "status": Association.Status.ACTIVE})
+        surname = TREASURER_SURNAMES[index % len(TREASURER_SURNAMES)]
         user, created = User.objects.get_or_create(username=f"treasurer.{slug(jamoat.name)}", defaults={
-            "first_name": TREASURER_NAMES[index % len(TREASURER_NAMES)], "last_name": f"({association.name})"})
+            "first_name": TREASURER_NAMES[index % len(TREASURER_NAMES)], "last_name": surname})
         if created:
             user.set_password(password)
             user.save()
+        elif user.last_name.startswith("("):  # demo users seeded before people had surnames
+            user.last_name = surname
+            user.save(update_fields=["last_name"])
         TreasurerAssignment.objects.get_or_create(user=user, association=association)

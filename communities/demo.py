@@ -93,6 +93,8 @@ VILLAGE_NAMES = [
 
 STAFF_NAMES = ["Farrukh", "Zarina", "Mehrangez", "Dilshod", "Parvina", "Sino", "Nigina", "Rustam",
                "Madina", "Bakhtiyor", "Gulnora", "Jamshed", "Shahnoza", "Umed", "Firuza"]
+STAFF_SURNAMES = ["Rahimov", "Qodirova", "Sharipova", "Nazarov", "Saidova", "Ismoilov", "Karimova", "Hasanov",
+                  "Yusupova", "Gafurov", "Mirzoeva", "Davlatov", "Rajabova", "Sobirov", "Aminova"]
 
 
 def slug(name: str) -> str:
@@ -110,7 +112,7 @@ def seed(*, rng, password: str, stdout) -> None:
         admin.set_password(password)
         admin.save()
     officer, created = User.objects.get_or_create(
-        username="officer", defaults={"first_name": "Aziza", "last_name": "Karimova (IOM)"})
+        username="officer", defaults={"first_name": "Aziza", "last_name": "Karimova"})
     if created:
         officer.set_password(password)
         officer.save()
@@ -183,9 +185,13 @@ def _seed_jamoat(jamoat: Jamoat, index: int, rng, password: str) -> None:
         Facility.objects.get_or_create(centre=centre, kind=kind, defaults={
             "status": Facility.Status.OPERATIONAL if index % 7 else Facility.Status.OUT_OF_SERVICE,
             "installed_on": installed})
+    surname = STAFF_SURNAMES[index % len(STAFF_SURNAMES)]
     staff, created = User.objects.get_or_create(username=f"staff.{slug(jamoat.name)}", defaults={
-        "first_name": STAFF_NAMES[index % len(STAFF_NAMES)], "last_name": f"({jamoat.name} JRC)"})
+        "first_name": STAFF_NAMES[index % len(STAFF_NAMES)], "last_name": surname})
     if created:
         staff.set_password(password)
         staff.save()
+    elif staff.last_name.startswith("("):  # demo users seeded before people had surnames
+        staff.last_name = surname
+        staff.save(update_fields=["last_name"])
     StaffAssignment.objects.get_or_create(user=staff, jamoat=jamoat)

@@ -143,7 +143,8 @@ def read_rows(uploaded, filename: str) -> list[dict]:
     table = [row for row in table if any(str(cell).strip() for cell in row if cell is not None)]
     if not table:
         raise FileError(_("The file is empty."))
-    header = [str(cell or "").strip().lower() for cell in table[0]]
+    aliases = header_aliases()  # headings in the user's language read as the column codes
+    header = [aliases.get(str(cell or "").strip().lower(), str(cell or "").strip().lower()) for cell in table[0]]
     missing = [column for column in REQUIRED if column not in header]
     if missing:
         raise FileError(_("The columns do not match the template. Missing: %(columns)s.")
@@ -714,3 +715,87 @@ def template_example() -> list[list]:
     return [["HH-0001", "Askalon", "Dehqonobod", "", "+992 93 123 45 67", "active", "Раҳимов", "Ҷамшед",
              "Қодирович", "M", 1980, "head", "secondary", "", "RU", "Москва", "construction", "15.03.2022", "",
              "work_patent", "mto"]]
+
+
+# ---------------------------------------------------------------- the import template (user's language)
+
+VALIDATED = ("status", "sex", "relation", "education", "trip_country", "trip_sector", "trip_legal_status",
+             "trip_channel")
+TEMPLATE_ROWS = 2000  # rows that carry the dropdowns
+
+
+def header_aliases() -> dict[str, str]:
+    """Every column's heading in English, Tajik and Russian (lower case) → the column's code, so a
+    template filled in any language reads back; the codes themselves stay accepted."""
+    aliases = {}
+    for name, label, _required in COLUMNS:
+        aliases[name] = name
+        for language in ("en", "tg", "ru"):
+            with translation.override(language):
+                aliases[str(label).strip().lower()] = name
+    return aliases
+
+
+def _local_name(obj) -> str:
+    language = translation.get_language() or "en"
+    return getattr(obj, f"name_{language[:2]}", "") or obj.name
+
+
+def template_xlsx(*, user) -> bytes:
+    """The import template in the user's language: localised headings, an example row in local
+    words, dropdowns (village, jamoat, sex, relation, legal status and every other coded column)
+    and a second sheet that explains each column."""
+    import openpyxl
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = str(_("Households"))[:31]
+    sheet.append([str(label) for _name, label, _required in COLUMNS])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    villages = list(in_writable_jamoats(Village.objects.select_related("jamoat"), user).order_by("jamoat__name",
+                                                                                                    "name"))
+    example_village = villages[0] if villages else None
+    example = dict(zip(COLUMN_NAMES, template_example()[0], strict=True))
+    if example_village is not None:
+        example["jamoat"], example["village"] = _local_name(example_village.jamoat), _local_name(example_village)
+    for column, choices in CHOICES.items():
+        if example.get(column):
+            example[column] = str(choices(example[column]).label)
+    sheet.append([example[name] for name in COLUMN_NAMES])
+
+    # The second sheet explains every column; the lists behind the dropdowns come last, hidden.
+    _allowed_sheet(workbook)
+    help_sheet = workbook[str(_("Allowed values"))[:31]]
+    help_sheet.append([])
+    help_sheet.append(["", str(_("Rows with the same household code are one household: one row per member "
+                                 "(and per trip)."))])
+    lists = workbook.create_sheet(str(_("Lists"))[:31])
+    lists.sheet_state = "hidden"
+    values = {column: [str(label) for _value, label in CHOICES[column].choices] for column in VALIDATED}
+    values["village"] = sorted({_local_name(v) for v in villages})
+    values["jamoat"] = sorted({_local_name(v.jamoat) for v in villages})
+    for index, (column, items) in enumerate(values.items(), start=1):
+        letter = get_column_letter(index)
+        lists.cell(row=1, column=index, value=column)
+        for row, item in enumerate(items, start=2):
+            lists.cell(row=row, column=index, value=item)
+        if not items:
+            continue
+        target = get_column_letter(COLUMN_NAMES.index(column) + 1)
+        validation = DataValidation(
+            type="list", formula1=f"{quote_sheetname(lists.title)}!${letter}$2:${letter}${len(items) + 1}",
+            allow_blank=True, showErrorMessage=True, errorTitle=str(_("Not in the list")),
+            error=str(_("Choose a value from the list.")))
+        validation.add(f"{target}2:{target}{TEMPLATE_ROWS}")
+        sheet.add_data_validation(validation)
+    for index, (_name, label, _required) in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(12, min(40, len(str(label)) + 2))
+
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()

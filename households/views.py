@@ -234,7 +234,7 @@ def import_template(request, fmt: str):
     if fmt == "csv":
         response = HttpResponse(spreadsheets.to_csv(example), content_type="text/csv; charset=utf-8")
     else:
-        response = HttpResponse(spreadsheets.to_xlsx(example, with_allowed_values=True), content_type=XLSX)
+        response = HttpResponse(spreadsheets.template_xlsx(user=request.user), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="households-template.{fmt}"'
     return response
 

@@ -3,12 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
+from households import picker
 from mha_portal import views
 from mha_portal.forms import LoginForm
 from privacy.urls import account_urlpatterns as second_factor_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("work/<str:kind>/<int:pk>/<str:verdict>/", views.work_decide, name="work-decide"),
+    path("people/pick/", picker.pick, name="person-picker"),
     path("healthz", views.healthz, name="healthz"),
     path("audit/", views.audit_log, name="audit-log"),
     path("history/<str:app_label>/<str:model_name>/<int:pk>/", views.history, name="history"),

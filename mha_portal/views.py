@@ -1,32 +1,89 @@
 """Project-wide pages: home, health, and the change history of any scoped record."""
 
+from datetime import timedelta
+
 from django.apps import apps
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from mha_portal import work
 from mha_portal.scoping import Role, get_visible_or_404, scope_for
 
 
 @login_required
 def home(request):
+    """Each role's work first: decisions waiting, today's meeting and sessions, follow-ups."""
     scope = scope_for(request.user)
     if scope.is_empty:
         return render(request, "no_scope.html", status=200)
     if scope.roles == [Role.COORDINATOR]:
         # The national coordinator has no jamoat of their own: their home is the national summary.
         return redirect("reports:national")
-    jamoats = apps.get_model("communities", "Jamoat").objects.visible_to(request.user).select_related(
-        "district__region"
-    )
-    return render(request, "home.html", {"jamoats": jamoats})
+    user = request.user
+    today = timezone.localdate()
+    context = {"decisions": work.decisions_waiting(user), "today": today}
+    work.forget_count(user)  # the menu's count agrees with the list below it
+    if scope.association_ids:
+        from households.picker import picker_initial
+        from remittances.forms import ContributionForm
+        from remittances.services import general_fund
+
+        associations = list(work.treasurer_associations(user))
+        quick = []
+        for association in associations[:1]:
+            general_fund(association)
+            form = ContributionForm(association=association, initial=picker_initial(request, "payer"))
+            quick.append({"association": association, "form": form})
+        context.update(associations=associations, quick_forms=quick,
+                       meetings=work.todays_meetings(user, today=today),
+                       my_requests=work.my_pending_requests(user),
+                       quiet=work.quiet_households(user, today=today), quiet_months=work.QUIET_MONTHS)
+    if scope.jamoat_ids:
+        week_end = today + timedelta(days=6 - today.weekday())
+        context.update(sessions_today=work.sessions_between(user, today, today),
+                       sessions_week=work.sessions_between(user, today + timedelta(days=1), week_end),
+                       follow_ups=work.consultations_to_follow_up(user),
+                       duplicates=work.possible_duplicate_groups(user))
+    context["jamoats"] = apps.get_model("communities", "Jamoat").objects.visible_to(user).select_related(
+        "district__region")
+    return render(request, "home.html", context)
+
+
+@login_required
+@require_POST
+def work_decide(request, kind: str, pk: int, verdict: str):
+    """Approve or reject a ledger request from the home page's queue, then come back to it."""
+    from remittances import services
+    from remittances.models import PostingRequest, ReversalRequest
+
+    if kind not in ("posting", "reversal") or verdict not in ("approve", "reject"):
+        raise Http404
+    item = get_visible_or_404(PostingRequest if kind == "posting" else ReversalRequest, request.user, pk=pk)
+    action = {
+        ("posting", "approve"): services.posting_request_approve,
+        ("posting", "reject"): services.posting_request_reject,
+        ("reversal", "approve"): services.reversal_approve,
+        ("reversal", "reject"): services.reversal_reject,
+    }[(kind, verdict)]
+    try:
+        action(user=request.user, request=item)
+    except (ValidationError, PermissionDenied) as error:
+        messages.error(request, " ".join(getattr(error, "messages", None) or [str(error)]))
+    else:
+        messages.success(request, _("Decision recorded."))
+    work.forget_count(request.user)
+    return redirect("home")
 
 
 def _check_database() -> dict:

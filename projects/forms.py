@@ -12,6 +12,7 @@ from associations.models import Association
 from communities.models import Programme, Village
 from communities.selectors import programmes_decided_by
 from households.models import Household
+from households.picker import PersonPicker
 from mha_portal.idempotency import IdempotentFormMixin
 from mha_portal.money import normalise_decimal_text
 from mha_portal.scoping import in_writable_jamoats
@@ -158,7 +159,8 @@ class EnterpriseForm(forms.Form):
 
 
 class MemberForm(forms.Form):
-    household = forms.ModelChoiceField(label=_("Household"), queryset=Household.objects.none())
+    household = forms.ModelChoiceField(label=_("Household"), queryset=Household.objects.none(),
+                                       widget=PersonPicker(kind="household"))
     share_percent = AmountField(label=_("Share (%)"), required=False,
                                 help_text=_("Cooperatives only: the member's share of the capital."))
     joined_on = forms.DateField(label=_("Joined on"), widget=DATE)
@@ -167,6 +169,7 @@ class MemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["household"].queryset = Household.objects.filter(
             village__jamoat_id=enterprise.jamoat_id).select_related("head").order_by("code")
+        self.fields["household"].widget.jamoat_id = enterprise.jamoat_id
         if enterprise.kind != Enterprise.Kind.COOPERATIVE:
             del self.fields["share_percent"]
 

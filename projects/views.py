@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from djmoney.money import Money
 
+from households.picker import picker_initial
 from mha_portal.forms import show_service_error
 from mha_portal.idempotency import key_from_request
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404, scope_for
@@ -404,7 +405,7 @@ def enterprise_detail(request, pk: int):
         "reports": enterprise.reports.all(),
         "editable": editable,
         "officer": services.is_officer(request.user),
-        "member_form": forms.MemberForm(enterprise=enterprise),
+        "member_form": forms.MemberForm(enterprise=enterprise, initial=picker_initial(request, "household")),
         "grant_form": forms.GrantForm(),
         "grant_status_form": forms.GrantStatusForm(),
         "report_form": forms.ReportForm(),

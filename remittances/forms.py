@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from associations.models import Meeting
 from households.models import Household
+from households.picker import PersonPicker
 from mha_portal.idempotency import IdempotentFormMixin
 from remittances.models import CURRENCIES, Fund, LedgerEntry, PostingRequest
 from remittances.money import parse_amount
@@ -22,7 +23,8 @@ class AmountField(forms.CharField):
 
 
 class ContributionForm(IdempotentFormMixin):
-    payer = forms.ModelChoiceField(label=_("Paying household"), queryset=Household.objects.none())
+    payer = forms.ModelChoiceField(label=_("Paying household"), queryset=Household.objects.none(),
+                                   widget=PersonPicker(kind="household"))
     amount = AmountField(label=_("Amount"), help_text=_("For example 1 234,50"))
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES, initial="RUB")
     entry_date = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -36,6 +38,8 @@ class ContributionForm(IdempotentFormMixin):
         self.fields["payer"].queryset = (Household.objects.filter(
             memberships__association=association, memberships__left__isnull=True).distinct()
             .select_related("head").order_by("code"))
+        self.fields["payer"].widget.jamoat_id = association.jamoat_id
+        self.fields["payer"].widget.association_id = association.pk
         funds = Fund.objects.filter(association=association, active=True)
         self.fields["fund"].queryset = funds
         self.fields["fund"].initial = funds.filter(kind=Fund.Kind.GENERAL).values_list("pk", flat=True).first()

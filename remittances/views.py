@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from associations.models import Association
+from households.picker import picker_initial
 from mha_portal import exports
 from mha_portal.forms import show_service_error
 from mha_portal.idempotency import IdempotencyConflict
@@ -82,7 +83,8 @@ def mha_home(request, pk: int):
     status = 200
     if may_post:
         services.general_fund(association)
-        form = ContributionForm(request.POST or None, association=association)
+        form = ContributionForm(request.POST or None, association=association,
+                                initial=picker_initial(request, "payer"))
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data
             entry, status = _run(form, lambda: services.contribution_post(

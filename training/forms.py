@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.models import Facility, Jamoat
 from households.models import Household, Member
+from households.picker import PersonPicker
 from mha_portal.scoping import in_writable_jamoats
 from training.models import (
     SHARE_FIELDS,
@@ -69,7 +70,8 @@ class MemberChoiceField(forms.ModelChoiceField):
 
 
 class ConsultationForm(forms.ModelForm):
-    member = MemberChoiceField(label=_("Registered person"), queryset=Member.objects.none(), required=False)
+    member = MemberChoiceField(label=_("Registered person"), queryset=Member.objects.none(), required=False,
+                               widget=PersonPicker(kind="member"))
 
     class Meta:
         model = Consultation
@@ -82,6 +84,8 @@ class ConsultationForm(forms.ModelForm):
         self.fields["jamoat"].queryset = jamoats
         self.fields["member"].queryset = (Member.objects.filter(household__village__jamoat__in=jamoats)
                                           .select_related("household").order_by("last_name", "first_name"))
+        if not self.instance.pk and len(jamoats) == 1:
+            self.fields["jamoat"].initial = jamoats[0].pk
         self.fields["date"].initial = timezone.localdate()
 
 

@@ -320,3 +320,26 @@ def survey_response_update(*, user, response: SurveyResponse, **fields) -> Surve
     _require_jamoat(user, response.household.village.jamoat_id)
     _apply(response, {k: v for k, v in fields.items() if k in RESPONSE_FIELDS})
     return _save_response(user, response)
+
+
+@transaction.atomic
+def attendance_update(*, user, session: TrainingSession, shown_ids: Iterable[int],
+                      present_ids: Iterable[int]) -> tuple[int, int]:
+    """Save one page of the register: of the people `shown`, exactly `present` attended.
+
+    People on other pages keep their ticks. Returns (added, removed).
+    """
+    _require_jamoat(user, session.jamoat_id)
+    shown, present = set(shown_ids), set(present_ids)
+    if not present <= shown:
+        raise ValidationError({"member": _("Some of the people chosen no longer exist. Reload the page.")})
+    members = list(Member.objects.filter(pk__in=shown).select_related("household__village"))
+    if len(members) != len(shown):
+        raise ValidationError({"member": _("Some of the people chosen no longer exist. Reload the page.")})
+    if present:
+        _check_attendees(session, [m for m in members if m.pk in present])
+    TrainingSession.objects.select_for_update().filter(pk=session.pk).get()
+    already = set(session.attendances.filter(member_id__in=shown).values_list("member_id", flat=True))
+    removed, _count = session.attendances.filter(member_id__in=shown - present).delete()
+    Attendance.objects.bulk_create([Attendance(session=session, member_id=pk) for pk in present - already])
+    return len(present - already), removed

@@ -2,6 +2,7 @@
 service and render. Out of scope is a 404 for pages, PDFs and exports alike."""
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,12 +12,14 @@ from django.db import IntegrityError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from communities.models import Facility
+from communities.models import Facility, Village
 from households.models import Member
+from households.picker import picker_initial
 from mha_portal import exports
 from mha_portal.forms import show_service_error
 from mha_portal.inputs import parse_id
@@ -47,6 +50,7 @@ from training.models import (
     TrainingModule,
     TrainingSession,
 )
+from training.register import RegisterFilters, register_page
 
 PAGE_SIZE = 25
 
@@ -208,34 +212,72 @@ def session_edit(request, pk: int | None = None):
         "cancel": "training:session-list"})
 
 
+def _register_filters(data) -> RegisterFilters:
+    page = 1 if "search" in data else (_int(data.get("goto")) or _int(data.get("page")) or 1)
+    return RegisterFilters(search=data.get("q", "").strip()[:100], village_id=_int(data.get("village")),
+                           present_only=data.get("present_only") == "1", page=page)
+
+
+def _register_query(filters: RegisterFilters, page: int) -> str:
+    values = {"q": filters.search, "village": filters.village_id or "",
+              "present_only": "1" if filters.present_only else "", "page": page}
+    return urlencode({key: value for key, value in values.items() if value})
+
+
+def _save_register(request, session) -> None:
+    ids = [value for value in (_int(v) for v in request.POST.getlist("present")) if value is not None]
+    shown = request.POST.getlist("shown")
+    try:
+        if shown:
+            # One page of the register: the ticks of the people shown, leaving the others alone.
+            shown_ids = [value for value in (_int(v) for v in shown) if value is not None]
+            added, removed = services.attendance_update(user=request.user, session=session, shown_ids=shown_ids,
+                                                        present_ids=ids)
+        else:
+            added, removed = services.attendance_set(user=request.user, session=session, member_ids=ids)
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return False
+    except IntegrityError:
+        messages.error(request, _("The record conflicts with existing data. Reload and try again."))
+        return False
+    present = session.attendances.count()
+    messages.success(request, _("Attendance saved: %(present)d present (%(added)d added, %(removed)d "
+                                "removed).") % {"present": present, "added": added, "removed": removed})
+    return True
+
+
 @login_required
 def session_detail(request, pk: int):
-    """The attendance register: everyone of the jamoat on one screen, ticked when present."""
+    """The attendance register, one page of the jamoat's residents at a time.
+
+    Every button of the register posts: the ticks of the page shown are saved first, then the
+    register moves to the page or search asked for, so paging never loses a tick.
+    """
     session = get_visible_or_404(TrainingSession.objects.select_related("module", "jamoat"), request.user, pk=pk)
     can_edit = can_write_in_jamoat(request.user, session.jamoat_id)
     if request.method == "POST":
         if not can_edit:
             raise PermissionDenied
-        ids = [value for value in (_int(v) for v in request.POST.getlist("present")) if value is not None]
-        try:
-            added, removed = services.attendance_set(user=request.user, session=session, member_ids=ids)
-        except ValidationError as error:
-            for message in error.messages:
-                messages.error(request, message)
-        except IntegrityError:
-            messages.error(request, _("The record conflicts with existing data. Reload and try again."))
-        else:
-            messages.success(request, _("Attendance saved: %(present)d present (%(added)d added, %(removed)d "
-                                        "removed).") % {"present": len(ids), "added": added, "removed": removed})
-        return redirect("training:session-detail", pk=session.pk)
-    roster = list(selectors.session_roster(session=session))
+        saved = _save_register(request, session)
+        filters = _register_filters(request.POST)
+        # A refused save stays on the page shown, so the user sees what to correct.
+        page = filters.page if saved else (_int(request.POST.get("page")) or 1)
+        query = _register_query(filters, page)
+        return redirect(reverse("training:session-detail", args=[session.pk]) + (f"?{query}" if query else ""))
+    filters = _register_filters(request.GET)
+    page = register_page(session=session, filters=filters)
     completed = {c.member_id for c in selectors.completions(module_id=session.module_id,
                                                             jamoat_ids=[session.jamoat_id])}
-    present = [m for m in roster if m.present]
+    totals = session.attendances.aggregate(people=Count("id"), households=Count("member__household", distinct=True))
+    present, households = totals["people"], totals["households"]
     return render(request, "training/session_detail.html", {
-        "session": session, "roster": roster, "present": present, "completed": completed,
-        "households": len({m.household_id for m in present}), "can_edit": can_edit,
+        "session": session, "page": page, "roster": page.rows, "present_count": present,
+        "completed": completed, "households": households, "can_edit": can_edit, "filters": filters,
+        "villages": Village.objects.filter(jamoat_id=session.jamoat_id).order_by("name"),
         "is_future": session.date > timezone.localdate(),
+        "has_residents": page.matching or filters.search or filters.village_id or filters.present_only,
     })
 
 
@@ -293,7 +335,8 @@ def consultation_edit(request, pk: int | None = None):
     consultation = get_editable_or_404(Consultation, request.user, pk=pk) if pk else None
     if consultation is None and not writable_jamoats(request.user).exists():
         raise Http404 if scope_for(request.user).is_empty else PermissionDenied
-    form = ConsultationForm(request.POST or None, instance=consultation, user=request.user)
+    form = ConsultationForm(request.POST or None, instance=consultation, user=request.user,
+                            initial=picker_initial(request, "member"))
     if request.method == "POST":
         if consultation:
             saved = _save_with(request, form, services.consultation_update, consultation=consultation)

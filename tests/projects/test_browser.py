@@ -50,7 +50,9 @@ def test_propose_earmark_approve_journey(world, live_server, browser):
     tpage.set_default_timeout(15_000)
     browser_login(tpage, live_server, "treasurer-a", PASSWORD)
     tpage.goto(f"{live_server.url}/ledger/mha/{world.association_a.pk}/")
-    tpage.get_by_label("Paying household").select_option(label=str(household))
+    # The payer is chosen with the person picker: type the code, pick from the list.
+    tpage.get_by_role("combobox", name="Paying household").fill(household.code)
+    tpage.get_by_role("listbox").get_by_role("option").first.click()
     tpage.get_by_label("Amount").fill("5000")
     tpage.get_by_label("Currency").select_option("EUR")
     tpage.get_by_label("Date").fill(day)

@@ -29,7 +29,9 @@ def test_treasurer_records_5000_rub_once_prints_receipt_and_sees_balance_change(
     tjs_cell, eur_cell = page.get_by_test_id(f"balance-tjs-{code}"), page.get_by_test_id(f"balance-eur-{code}")
     tjs_before, eur_before = Decimal(tjs_cell.inner_text()), Decimal(eur_cell.inner_text())
 
-    page.get_by_label("Paying household").select_option(str(payer.pk))
+    # The payer is chosen with the person picker: type (any script, or the code), pick from the list.
+    page.get_by_role("combobox", name="Paying household").fill(payer.code)
+    page.get_by_role("listbox").get_by_role("option").first.click()
     page.get_by_label("Amount").fill("5 000")
     page.get_by_label("Currency").select_option("RUB")
     page.get_by_label("Paid by").select_option("cash")
