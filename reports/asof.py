@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Case, Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, When
 from django.utils import timezone
 
@@ -49,7 +50,11 @@ class FundBalance:
 
     @property
     def name(self) -> str:
-        return localized(self.fund)
+        """A project's fund is named after its project: print the project's title."""
+        try:
+            return localized(self.fund.project)
+        except ObjectDoesNotExist:
+            return localized(self.fund)
 
 
 def localized(obj) -> str:
@@ -74,7 +79,7 @@ def fund_balances_as_of(*, association: Association, end: date) -> list[FundBala
         fund["tjs"] += _cent(row["tjs"])
         fund["eur"] += _cent(row["eur"])
         fund["cur"].append((row["amount_currency"], _cent(row["original"])))
-    funds = (Fund.objects.filter(association=association)
+    funds = (Fund.objects.filter(association=association).select_related("project")
              .filter(Q(created_at__lt=cutoff(end)) | Q(pk__in=list(sums)))
              .order_by(Case(When(kind=Fund.Kind.GENERAL, then=0), default=1), "kind", "name", "pk"))
     result = []
