@@ -159,3 +159,32 @@ def test_statement_balances_equal_a_raw_sum_of_entries_dated_up_to_the_period_en
     assert "Bakery" not in text, "a fund opened after the period is not listed"
     tjs = raw[general][0]
     assert f"{tjs:,.2f}" in text
+
+
+def test_xlsx_annex_has_typed_cent_numbers_frozen_headers_daily_rates_and_ledger_checkpoints(
+        world, past, in_process_celery, django_capture_on_commit_callbacks):
+    from openpyxl import load_workbook
+
+    from remittances.models import LedgerBook
+
+    period = {"start": past["start"].isoformat(), "end": past["end"].isoformat()}
+    job = _generate(world.officer, django_capture_on_commit_callbacks, kind="programme_progress", language="tg",
+                    **period)
+    with job.annex.open("rb") as handle:
+        workbook = load_workbook(io.BytesIO(handle.read()))
+    checkpoints = workbook["Ledger checkpoints"]
+    rows = list(checkpoints.iter_rows(values_only=True))
+    assert rows[0] == ("association", "sequence", "hash")
+    book = LedgerBook.objects.get(association=world.association_a)
+    assert (world.association_a.pk, book.last_sequence, book.last_hash) in rows[1:]
+    assert all(isinstance(r[0], int) and (not r[2] or len(r[2]) == 64) for r in rows[1:])
+    for sheet in workbook.worksheets:
+        assert sheet.freeze_panes == "A2", sheet.title
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, float):
+                    assert round(cell.value, 2) == cell.value or "0.000000" in cell.number_format, (sheet.title, cell)
+    money = workbook.worksheets[[s.title for s in workbook.worksheets].index("Ledger checkpoints") - 1]
+    assert money.column_dimensions["A"].width > 8
+    daily = next(s for s in workbook.worksheets if s.max_column == 5 and s.cell(2, 2).number_format == "DD.MM.YYYY")
+    assert daily.max_row - 1 == len(job.figures["rates"]) == 3, "every rate used, one row per currency and day"
