@@ -115,6 +115,8 @@ def rates_monthly(daily: list[dict]) -> list[RateMonth]:
     `days` is the number of distinct rate dates. Every day is counted: nothing is cut."""
     months: dict[tuple[str, date], dict[date, Decimal]] = {}
     for row in daily:
+        if row["amount_currency"] == "TJS":
+            continue  # the somoni needs no conversion: rate 1 every day
         key = (row["amount_currency"], row["rate_date"].replace(day=1))
         months.setdefault(key, {})[row["rate_date"]] = Decimal(row["rate"])
     result = []

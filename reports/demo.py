@@ -14,6 +14,14 @@ PROGRAMME = {
     "end_date": date(2027, 12, 31),
 }
 
+PROGRAMME_NAMES = {
+    "name_tg": "Истифодаи интиқолҳои пулӣ барои рушд ва мусоидат ба муҳоҷирати қонунӣ дар деҳоти Тоҷикистон",
+    "name_ru": "Использование денежных переводов для развития и содействие легальной миграции "
+               "в сельских районах Таджикистана",
+    "donor_tg": "Иттиҳоди Аврупо · СБМ",
+    "donor_ru": "Европейский союз · МОМ",
+}
+
 # code, English, Tajik, Russian, unit, per community, target low, target high, computation
 LOGFRAME = [
     ("training-modules", "Training modules developed and published",
@@ -60,6 +68,8 @@ LOGFRAME = [
 
 def seed(*, rng, password: str, stdout) -> None:
     programme, _ = Programme.objects.get_or_create(code=PROGRAMME["code"], defaults=PROGRAMME)
+    if not programme.name_tg:
+        Programme.objects.filter(pk=programme.pk).update(**PROGRAMME_NAMES)
     for position, (code, name, name_tg, name_ru, unit, per_community, low, high, computation) in enumerate(LOGFRAME):
         indicator, _ = Indicator.objects.get_or_create(programme=programme, code=code, defaults={
             "position": position, "name": name, "name_tg": name_tg, "name_ru": name_ru, "unit": unit,

@@ -21,7 +21,11 @@ class Programme(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_tg = models.CharField(_("name in Tajik"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True)
     donor = models.CharField(_("donor"), max_length=120, blank=True)
+    donor_tg = models.CharField(_("donor in Tajik"), max_length=120, blank=True)
+    donor_ru = models.CharField(_("donor in Russian"), max_length=120, blank=True)
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
 
@@ -35,6 +39,13 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def localized_name(self, language: str) -> str:
+        """The name in `language` (tg, ru), falling back to the name entered."""
+        return {"tg": self.name_tg, "ru": self.name_ru}.get((language or "")[:2]) or self.name
+
+    def localized_donor(self, language: str) -> str:
+        return {"tg": self.donor_tg, "ru": self.donor_ru}.get((language or "")[:2]) or self.donor
 
 
 class Indicator(models.Model):

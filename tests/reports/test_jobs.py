@@ -35,7 +35,8 @@ def test_officer_requests_programme_report_and_downloads_pdf_and_xlsx(
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     annex = client_for(world.officer).get(job["annex_url"])
     workbook = load_workbook(__import__("io").BytesIO(b"".join(annex.streaming_content)))
-    assert {"Indicators", "Jamoats", "Regions", "Finance", "Rates used", "Ledger integrity"} <= set(
+    assert {"Logframe", "Per jamoat", "Money raised", "Rates by month", "Daily rates", "EU match",
+            "Projects by status", "Survey summary", "Ledger integrity", "Ledger checkpoints"} <= set(
         workbook.sheetnames)
 
 
