@@ -184,3 +184,13 @@ def test_job_page_polls_with_a_static_script_and_no_inline_code(world, programme
     assert '<script src="/static/js/reports.js"></script>' in page.text
     assert f'data-status-url="/api/v1/reports/{job.pk}/"' in page.text
     assert "<script>" not in page.text and "style=" not in page.text
+
+
+@pytest.mark.parametrize("language", ["tg", "ru", "en"])
+def test_report_form_defaults_to_the_language_the_user_reads(world, programme, client_for, language):
+    from django.conf import settings
+
+    client = client_for(world.officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("reports:job-create")).text
+    assert f'<option value="{language}" selected>' in page
