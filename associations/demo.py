@@ -19,6 +19,11 @@ def seed(*, rng, password: str, stdout) -> None:
     for index, jamoat in enumerate(Jamoat.objects.order_by("id")):
         association, _ = Association.objects.get_or_create(jamoat=jamoat, name=f"MHA {jamoat.name}", defaults={
             "founded": date(2010, 1 + index % 12, 15), "status": Association.Status.ACTIVE})
+        if not association.name_tg:
+            # "Migrant household association" in Tajik (АХМ) and Russian (АДМ), for the reports.
+            association.name_tg = f"АХМ {jamoat.name_tg or jamoat.name}"
+            association.name_ru = f"АДМ {jamoat.name_ru or jamoat.name}"
+            association.save(update_fields=["name_tg", "name_ru"])
         surname = TREASURER_SURNAMES[index % len(TREASURER_SURNAMES)]
         user, created = User.objects.get_or_create(username=f"treasurer.{slug(jamoat.name)}", defaults={
             "first_name": TREASURER_NAMES[index % len(TREASURER_NAMES)], "last_name": surname})

@@ -18,6 +18,8 @@ class Association(models.Model):
     jamoat = models.ForeignKey(Jamoat, on_delete=models.PROTECT, related_name="associations",
                                verbose_name=_("jamoat"))
     name = models.CharField(_("name"), max_length=200)
+    name_tg = models.CharField(_("name in Tajik"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True)
     founded = models.DateField(_("founded"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.ACTIVE)
     history = HistoricalRecords()
@@ -34,6 +36,10 @@ class Association(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def localized_name(self, language: str) -> str:
+        """The name in `language` (tg, ru), falling back to the name entered."""
+        return {"tg": self.name_tg, "ru": self.name_ru}.get((language or "")[:2]) or self.name
 
 
 class TreasurerAssignment(models.Model):

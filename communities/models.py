@@ -208,9 +208,13 @@ class Programme(models.Model):
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=200)
+    name_tg = models.CharField(_("name in Tajik"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True)
     implementing_agency = models.CharField(_("implementing agency"), max_length=160, blank=True)
     donor = models.CharField(_("donors"), max_length=240, blank=True,
                              help_text=_("The donor, or the donors separated by commas."))
+    donor_tg = models.CharField(_("donor in Tajik"), max_length=240, blank=True)
+    donor_ru = models.CharField(_("donor in Russian"), max_length=240, blank=True)
     currency = models.CharField(_("reporting currency"), max_length=3, choices=Currency.choices,
                                 default=Currency.EUR)
     start_date = models.DateField(_("start date"))
@@ -240,6 +244,13 @@ class Programme(models.Model):
     @property
     def donors(self) -> list[str]:
         return [name.strip() for name in self.donor.split(",") if name.strip()]
+
+    def localized_name(self, language: str) -> str:
+        """The name in `language` (tg, ru), falling back to the name entered."""
+        return {"tg": self.name_tg, "ru": self.name_ru}.get((language or "")[:2]) or self.name
+
+    def localized_donor(self, language: str) -> str:
+        return {"tg": self.donor_tg, "ru": self.donor_ru}.get((language or "")[:2]) or self.donor
 
 
 class Enrolment(models.Model):

@@ -47,6 +47,14 @@ PROJECTS = [
     ("Second water reservoir", "Обанбори дуюм", Category.WATER, 20000, S.CANCELLED),
 ]
 
+TITLES_RU = {
+    "Drinking water line": "Линия питьевой воды", "School roof repair": "Ремонт крыши школы",
+    "Irrigation canal lining": "Облицовка оросительного канала", "Footbridge over the river": "Пешеходный мост",
+    "Health post renovation": "Ремонт медпункта", "Village road gravelling": "Гравийное покрытие сельской дороги",
+    "Transformer for the upper village": "Трансформатор для верхнего села", "Sports ground": "Спортивная площадка",
+    "Second water reservoir": "Второй резервуар для воды",
+}
+
 ENTERPRISES = [
     ("cooperative", "Dairy cooperative", "livestock"),
     ("cooperative", "Dried fruit cooperative", "food_processing"),
@@ -157,6 +165,9 @@ def _window(officer, today, programme) -> FundingWindow:
             cap_per_project_eur=Decimal("15000"), total_budget_eur=Decimal("600000"),
             eligible_categories=[c for c in Category.values if c != Category.OTHER], min_beneficiary_households=20,
             opens_on=date(2025, 1, 1), closes_on=max(date(2027, 12, 31), today + timedelta(days=365)))
+    if not window.name_tg:
+        FundingWindow.objects.filter(pk=window.pk).update(name_tg="Даври маблағгузории мувофиқи ИА 2025–2027",
+                                                          name_ru="Окно софинансирования ЕС 2025–2027")
     return window
 
 
@@ -164,11 +175,24 @@ def _seed_projects(ctx: _Context, window: FundingWindow) -> int:
     made = 0
     for index, (title, title_tg, category, budget_eur, target) in enumerate(PROJECTS):
         full_title = f"{title} — {ctx.villages[index % len(ctx.villages)].name}" if ctx.villages else title
-        if Project.objects.filter(jamoat=ctx.jamoat, title=full_title).exists():
+        existing = Project.objects.filter(jamoat=ctx.jamoat, title=full_title).first()
+        if existing is not None:
+            _translate_title(existing, ctx.villages[index % len(ctx.villages)] if ctx.villages else None, title,
+                             title_tg)
             continue
         _one_project(ctx, window, full_title, title_tg, category, Decimal(budget_eur), target, index)
         made += 1
     return made
+
+
+def _translate_title(project, village, title: str, title_tg: str) -> None:
+    """Tajik and Russian titles for the reports (stored names print in the document's language)."""
+    if project.title_tg:
+        return
+    suffix_tg = f" — {village.name_tg or village.name}" if village else ""
+    suffix_ru = f" — {village.name_ru or village.name}" if village else ""
+    type(project).objects.filter(pk=project.pk).update(title_tg=f"{title_tg}{suffix_tg}",
+                                                       title_ru=f"{TITLES_RU.get(title, title)}{suffix_ru}")
 
 
 def _one_project(ctx, window, title, title_tg, category, budget, target, index):
@@ -185,6 +209,8 @@ def _one_project(ctx, window, title, title_tg, category, budget, target, index):
         other_funds=Money((budget * Decimal("0.1")).quantize(Decimal("1")), "EUR"),
         beneficiary_households=households, beneficiary_people=households * rng.randint(5, 7),
         start_date=start, end_date=start + timedelta(days=rng.randint(150, 240))))
+    _translate_title(project, ctx.villages[index % len(ctx.villages)] if ctx.villages else None,
+                     title.split(" — ")[0], title_tg)
     if target == S.PROPOSED:
         return project
     if target != S.REJECTED:

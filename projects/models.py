@@ -47,6 +47,8 @@ class FundingWindow(models.Model):
     programme = models.ForeignKey("communities.Programme", on_delete=models.PROTECT, related_name="funding_windows",
                                   verbose_name=_("programme"))
     name = models.CharField(_("name"), max_length=160)
+    name_tg = models.CharField(_("name in Tajik"), max_length=160, blank=True)
+    name_ru = models.CharField(_("name in Russian"), max_length=160, blank=True)
     code = models.SlugField(_("code"), max_length=40, unique=True)
     match_ratio = models.DecimalField(
         _("match ratio"), max_digits=6, decimal_places=2,
@@ -85,6 +87,10 @@ class FundingWindow(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def localized_name(self, language: str) -> str:
+        """The name in `language` (tg, ru), falling back to the name entered."""
+        return {"tg": self.name_tg, "ru": self.name_ru}.get((language or "")[:2]) or self.name
 
     @property
     def remaining_eur(self) -> Decimal:
@@ -175,6 +181,8 @@ class Project(models.Model):
                                verbose_name=_("funding window"))
     village = models.ForeignKey(Village, on_delete=models.PROTECT, related_name="projects", verbose_name=_("village"))
     title = models.CharField(_("title"), max_length=200)
+    title_tg = models.CharField(_("title in Tajik"), max_length=200, blank=True)
+    title_ru = models.CharField(_("title in Russian"), max_length=200, blank=True)
     category = models.CharField(_("category"), max_length=20, choices=Category.choices)
     description = models.TextField(_("description"), blank=True)
     budget = MoneyField(_("budget"), max_digits=14, decimal_places=2, default_currency="TJS",
@@ -234,6 +242,10 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def localized_name(self, language: str) -> str:
+        """The title in `language` (tg, ru), falling back to the title entered."""
+        return {"tg": self.title_tg, "ru": self.title_ru}.get((language or "")[:2]) or self.title
 
     def to_eur(self, amount: Decimal) -> Decimal:
         return (amount / self.eur_rate).quantize(Decimal("0.01"))

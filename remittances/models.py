@@ -12,7 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
 
@@ -96,6 +96,8 @@ class Fund(models.Model):
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.GENERAL)
     code = models.SlugField(_("code"), max_length=40)
     name = models.CharField(_("name"), max_length=200)
+    name_tg = models.CharField(_("name in Tajik"), max_length=200, blank=True)
+    name_ru = models.CharField(_("name in Russian"), max_length=200, blank=True)
     active = models.BooleanField(_("open for postings"), default=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     objects = ScopedManager()
@@ -112,6 +114,17 @@ class Fund(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.name
+
+    def localized_name(self, language: str) -> str:
+        """The name in `language` (tg, ru), falling back to the name entered; the general fund's
+        name is the translated label when none was entered."""
+        own = {"tg": self.name_tg, "ru": self.name_ru}.get((language or "")[:2])
+        if own:
+            return own
+        if self.kind == self.Kind.GENERAL:
+            with translation.override(language):
+                return str(self.Kind.GENERAL.label)
         return self.name
 
 

@@ -31,7 +31,8 @@ class ReportJobSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportJob
         fields = ["id", "kind", "params", "jamoat", "association", "status", "status_label", "progress", "error",
-                  "attempts", "created_at", "started_at", "finished_at", "expires_at", "download_url", "annex_url"]
+                  "attempts", "created_at", "started_at", "finished_at", "expires_at", "download_url", "annex_url",
+                  "digest", "first_edition"]
         read_only_fields = fields
 
     def get_download_url(self, job) -> str | None:
@@ -54,6 +55,8 @@ class ReportRequestSerializer(serializers.Serializer):
     jamoat = serializers.IntegerField(required=False)
     association = serializers.IntegerField(required=False)
     language = serializers.CharField(default="en", help_text="en, ru or tg")
+    narrative = serializers.CharField(required=False, allow_blank=True, max_length=5000,
+                                      help_text="The officer's narrative, printed in the report's summary.")
 
 
 class ReportJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

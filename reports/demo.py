@@ -10,6 +10,14 @@ from reports.models import Indicator, Target
 # The programmes themselves (with their jamoats) are seeded by communities.demo.
 PROGRAMME = IOM_PROGRAMME
 
+PROGRAMME_NAMES = {
+    "name_tg": "Истифодаи интиқолҳои пулӣ барои рушд ва мусоидат ба муҳоҷирати қонунӣ дар деҳоти Тоҷикистон",
+    "name_ru": "Использование денежных переводов для развития и содействие легальной миграции "
+               "в сельских районах Таджикистана",
+    "donor_tg": "Иттиҳоди Аврупо · СБМ",
+    "donor_ru": "Европейский союз · МОМ",
+}
+
 # code, English, Tajik, Russian, unit, per community, target low, target high, computation
 LOGFRAME = [
     ("training-modules", "Training modules developed and published",
@@ -64,13 +72,15 @@ REPLICATION_TARGETS = {
 
 
 def seed(*, rng, password: str, stdout) -> None:
-    _seed_logframe(PROGRAMME, LOGFRAME)
+    _seed_logframe(PROGRAMME, LOGFRAME, names=PROGRAMME_NAMES)
     rows = [(*row[:6], *REPLICATION_TARGETS[row[0]], row[8]) for row in LOGFRAME if row[0] in REPLICATION_TARGETS]
     _seed_logframe(REPLICATION_PROGRAMME, rows)
 
 
-def _seed_logframe(fields: dict, logframe: list) -> None:
+def _seed_logframe(fields: dict, logframe: list, names: dict | None = None) -> None:
     programme, _ = Programme.objects.get_or_create(code=fields["code"], defaults=fields)
+    if names and not programme.name_tg:
+        Programme.objects.filter(pk=programme.pk).update(**names)
     for position, (code, name, name_tg, name_ru, unit, per_community, low, high, computation) in enumerate(logframe):
         indicator, _ = Indicator.objects.get_or_create(programme=programme, code=code, defaults={
             "position": position, "name": name, "name_tg": name_tg, "name_ru": name_ru, "unit": unit,

@@ -27,6 +27,9 @@ class ReportRequestForm(forms.Form):
     association = forms.ModelChoiceField(label=_("Association"), queryset=Association.objects.none(),
                                          required=False, help_text=_("For the MHA financial statement."))
     language = forms.ChoiceField(label=_("Language of the report"), choices=LANGUAGE_CHOICES, initial="en")
+    narrative = forms.CharField(
+        label=_("Narrative"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("Printed in the report's summary: what happened in the period, in the report's language."))
 
     def __init__(self, *args, user, kinds: list[str], **kwargs):
         super().__init__(*args, **kwargs)

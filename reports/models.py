@@ -172,6 +172,12 @@ class ReportJob(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    # The report's figures (language-free) and their SHA-256, to compare editions of one report.
+    figures = models.JSONField(_("figures"), default=dict, blank=True, editable=False)
+    digest = models.CharField(_("figures digest"), max_length=64, blank=True, editable=False)
+    # The first edition of the same report (kind, period, scope) this one was compared with.
+    first_edition = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                      editable=False, verbose_name=_("first edition"))
 
     objects = ScopedManager()
     # Programme-wide reports have no jamoat: only their programme's officers (and administrators) see them.
@@ -190,6 +196,11 @@ class ReportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+    @property
+    def differs_from_first_edition(self) -> bool:
+        return bool(self.first_edition_id and self.digest and self.first_edition
+                    and self.first_edition.digest != self.digest)
 
     @property
     def is_finished(self) -> bool:

@@ -12,6 +12,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Case, Count, DecimalField, F, Prefetch, Q, QuerySet, Sum, When
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from associations.models import Association
@@ -25,7 +26,6 @@ from reports.integrity import verify_chains
 from reports.models import Indicator, Programme, ReportJob, Target
 
 _MONEY = DecimalField(max_digits=18, decimal_places=2)
-RATES_SHOWN = 40
 
 ACHIEVED, ON_TRACK, BEHIND, NO_TARGET, NO_DATA = "achieved", "on_track", "behind", "no_target", "no_data"
 STATUS_LABELS = {
@@ -114,14 +114,34 @@ class ProgrammeProgress:
         return [row for row in self.rows if not row.has_source]
 
 
-def format_number(value: Decimal | None) -> str:
-    """One way to print a figure everywhere (pages, PDF, XLSX labels): 1,500 or 126,000.50."""
+# Languages that group digits with a (no-break) space and write a decimal comma: 71 456,25.
+SPACE_GROUPED = ("ru", "tg")
+NBSP = "\u00a0"
+
+
+def format_number(value: Decimal | None, language: str | None = None) -> str:
+    """One way to print a figure everywhere (pages, PDF, XLSX labels), by the language of the
+    page or document: en 1,500 and 126,000.50; tg and ru 1 500 and 126 000,50."""
     if value is None:
         return "—"
     value = Decimal(value)
     if value == value.to_integral_value():
-        return f"{int(value):,}"
-    return f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+        text = f"{int(value):,}"
+    else:
+        text = f"{value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP):,}"
+    if (language or get_language() or "en")[:2] in SPACE_GROUPED:
+        text = text.replace(",", NBSP).replace(".", ",")
+    return text
+
+
+def format_decimal(value, places: int = 1, language: str | None = None) -> str:
+    """A figure with fixed decimals (a percent, a rate) in the language's way."""
+    if value is None:
+        return "—"
+    text = f"{Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP):,}"
+    if (language or get_language() or "en")[:2] in SPACE_GROUPED:
+        text = text.replace(",", NBSP).replace(".", ",")
+    return text
 
 
 def _percent(indicator: Indicator, actual: Decimal, target: TargetValue) -> Decimal | None:
@@ -279,8 +299,9 @@ def finance_summary(*, start: date, end: date, jamoat_ids: frozenset[int] | None
             .annotate(original=Sum(signed), eur=Sum("amount_eur", output_field=_MONEY), n=Count("pk"))
             .order_by("amount_currency"))
     raised = [CurrencyTotal(r["amount_currency"], r["original"], r["eur"], r["n"]) for r in rows]
+    # Every rate used, never cut: the PDF summarises them by month, the XLSX lists each day.
     rates = list(entries.order_by().values("amount_currency", "rate_date", "rate", "eur_rate")
-                 .annotate(n=Count("pk")).order_by("rate_date", "amount_currency")[:RATES_SHOWN])
+                 .annotate(n=Count("pk")).order_by("rate_date", "amount_currency"))
     return Finance(raised=raised, raised_eur=sum((r.eur for r in raised), Decimal(0)), rates=rates)
 
 
@@ -325,11 +346,17 @@ class ChainRow:
     problem: str
 
 
-def ledger_integrity(*, jamoat_ids: frozenset[int] | None) -> list[ChainRow]:
-    """Each MHA's hash chain walked from its first entry: intact, or where it breaks."""
+def integrity_associations(*, jamoat_ids: frozenset[int] | None) -> QuerySet[Association]:
     associations = Association.objects.select_related("jamoat").order_by("jamoat__name", "name")
     if jamoat_ids is not None:
         associations = associations.filter(jamoat_id__in=jamoat_ids)
+    return associations
+
+
+def ledger_integrity(*, jamoat_ids: frozenset[int] | None, associations=None) -> list[ChainRow]:
+    """Each MHA's hash chain walked from its first entry: intact, or where it breaks."""
+    if associations is None:
+        associations = integrity_associations(jamoat_ids=jamoat_ids)
     associations = list(associations)
     states = verify_chains(a.pk for a in associations)
     return [ChainRow(a, states[a.pk].entries, states[a.pk].intact, states[a.pk].broken_at, states[a.pk].problem)

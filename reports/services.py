@@ -26,6 +26,7 @@ from reports.models import Indicator, Programme, ReportJob, Target, TargetRevisi
 MAX_ATTEMPTS = 5
 FILE_LIFETIME = timedelta(days=30)
 REPORT_LANGUAGES = ("en", "ru", "tg")
+NARRATIVE_LIMIT = 5000
 
 
 def lease_seconds() -> int:
@@ -145,6 +146,11 @@ def report_job_request(*, user, data: dict) -> ReportJob:
         raise ValidationError(errors)
     params = {"programme": programme.pk, "start": start.isoformat(), "end": end.isoformat(),
               "language": language, "generated_by": user.get_full_name() or user.get_username()}
+    narrative = str(data.get("narrative") or "").strip()
+    if len(narrative) > NARRATIVE_LIMIT:
+        raise ValidationError({"narrative": _("Keep the narrative under %(n)d characters.") % {"n": NARRATIVE_LIMIT}})
+    if narrative:
+        params["narrative"] = narrative
     if jamoat is not None:
         params["jamoat"] = jamoat.pk
     if association is not None:
@@ -217,7 +223,13 @@ def report_job_build(*, job_id: int, attempt: int) -> bool:
     def progress(percent: int) -> None:
         report_job_heartbeat(job_id=job_id, attempt=attempt, progress=percent)
 
-    (pdf_name, _pdf_type, pdf), (annex_name, _xlsx_type, annex) = report.build(job.params, progress)
+    first = first_edition(job)
+    params = dict(job.params)
+    if first is not None:
+        params["edition"] = {"at": first.finished_at.isoformat(), "digest": first.digest, "job": first.pk,
+                             "date": timezone.localtime(first.finished_at).strftime("%d.%m.%Y %H:%M")}
+    files, data = report.build_with_data(params, progress)
+    (pdf_name, _pdf_type, pdf), (annex_name, _xlsx_type, annex) = files
     progress(95)
     with transaction.atomic():
         owned = _owned(job_id, attempt).select_for_update().first()
@@ -228,9 +240,22 @@ def report_job_build(*, job_id: int, attempt: int) -> bool:
         now = timezone.now()
         owned.status, owned.progress, owned.finished_at = ReportJob.Status.DONE, 100, now
         owned.expires_at, owned.lease_until = now + FILE_LIFETIME, None
+        owned.figures, owned.digest, owned.first_edition = data.figures, data.digest, first
         owned.save(update_fields=["file", "annex", "status", "progress", "finished_at", "expires_at",
-                                  "lease_until"])
+                                  "lease_until", "figures", "digest", "first_edition"])
     return True
+
+
+# Parameters that make two jobs the same report (language and requester do not change figures).
+SAME_REPORT = ("programme", "start", "end", "jamoat", "association")
+
+
+def first_edition(job: ReportJob) -> ReportJob | None:
+    """The earliest finished edition of the same report (kind, programme, period, scope)."""
+    same = {f"params__{key}": job.params.get(key) for key in SAME_REPORT if job.params.get(key) is not None}
+    missing = {f"params__{key}__isnull": True for key in SAME_REPORT if job.params.get(key) is None}
+    return (ReportJob.objects.filter(kind=job.kind, status=ReportJob.Status.DONE, **same, **missing)
+            .exclude(digest="").exclude(pk=job.pk).order_by("finished_at", "pk").first())
 
 
 def report_job_fail(*, job_id: int, message: str) -> None:

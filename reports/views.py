@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -30,12 +31,18 @@ def _kinds_for(user) -> list[str]:
     return [key for key, report in REPORTS.items() if report.scope != "programme" or scope.reads_all]
 
 
+def _user_language() -> str:
+    """The report form offers the language the user is reading the portal in."""
+    language = (get_language() or "en")[:2]
+    return language if language in {"en", "ru", "tg"} else "en"
+
+
 def _request_form(user, data=None) -> ReportRequestForm:
     start, end = last_quarter(timezone.localdate())
     # Its own ids: the dashboard shows it beside the period filter, which has fields of the same
     # names; shared ids would tie each label to the filter's field. Names stay, so posts are unchanged.
     return ReportRequestForm(data, user=user, kinds=_kinds_for(user), auto_id="request-%s",
-                             initial={"start": start, "end": end, "language": "en"})
+                             initial={"start": start, "end": end, "language": _user_language()})
 
 
 def _chosen_programme(request):

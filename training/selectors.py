@@ -8,18 +8,16 @@ module's `sessions_required`; "households trained" counts distinct households of
 
 from __future__ import annotations
 
-import hashlib
-import hmac
+import secrets
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.conf import settings
-from django.db.models import Count, F, Q, QuerySet, Sum, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from households.models import Member
 from training.models import (
@@ -343,28 +341,113 @@ def survey_aggregates(*, user, round_id: int | None = None) -> dict[str, list[Su
     }
 
 
-EXPORT_COLUMNS = ["respondent", "round", "region", "district", "jamoat", "interview_month",
-                  "received_remittances", "amount_12m", "currency", "frequency", "channel", "sender_relation",
-                  *SHARE_FIELDS, "investment_intention"]
+# --- Anonymised export for researchers (k-anonymous) ---------------------------------------------
+
+K_ANONYMITY = 5
+QUASI_IDENTIFIERS = ("place", "period", "currency", "amount_band", "household_size_band")
+EXPORT_COLUMNS = ["respondent", "round", "place_level", "place", "period", "received_remittances", "currency",
+                  "amount_band", "household_size_band", "frequency", "channel", "sender_relation", *SHARE_FIELDS,
+                  "investment_intention"]
+# Upper bounds of the amount bands (amount received in 12 months), per currency of the answer.
+AMOUNT_BANDS = {
+    "RUB": [50_000, 100_000, 200_000, 400_000],
+    "USD": [500, 1_000, 2_000, 4_000],
+    "EUR": [500, 1_000, 2_000, 4_000],
+    "TJS": [5_000, 10_000, 20_000, 40_000],
+}
+SIZE_BANDS = [(1, 3), (4, 6), (7, 9)]  # and "10+"
+PLACE_LEVELS = ("jamoat", "district", "region")
 
 
-def pseudonym(round_id: int, household_id: int) -> str:
-    """A stable respondent id that cannot be turned back into the household without the secret."""
-    digest = hmac.new(settings.SECRET_KEY.encode(), f"survey:{round_id}:{household_id}".encode(), hashlib.sha256)
-    return "R" + digest.hexdigest()[:12].upper()
+def amount_band(amount, currency: str) -> str:
+    if amount is None or not currency:
+        return ""
+    bounds = AMOUNT_BANDS.get(currency, AMOUNT_BANDS["USD"])
+    low = 0
+    for high in bounds:
+        if amount < high:
+            return f"{low}-{high - 1}"
+        low = high
+    return f"{low}+"
 
 
-def anonymised_rows(*, user, round_id: int | None = None) -> Iterator[list]:
-    """The interviews for researchers: no names, phones, addresses, villages or household codes;
-    each household is replaced by a pseudonym and the interview date by its month."""
+def size_band(size: int) -> str:
+    for low, high in SIZE_BANDS:
+        if size <= high:
+            return f"{low}-{high}" if size >= low else "0"
+    return "10+"
+
+
+def quarter(day: date) -> str:
+    return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+@dataclass
+class AnonymisedExport:
+    header: list[str]
+    rows: list[list]
+    suppressed: int
+    levels: dict[str, int]
+    k: int = K_ANONYMITY
+
+
+def _key(row: dict) -> tuple:
+    return tuple(row[name] for name in QUASI_IDENTIFIERS)
+
+
+def k_anonymise(records: list[dict], *, k: int = K_ANONYMITY) -> tuple[list[dict], int, dict[str, int]]:
+    """Generalise each record's place jamoat → district → region until its quasi-identifier
+    combination (place, period, currency, amount band, household size band) holds at least k
+    records; records that cannot reach k even at region level are suppressed (counted)."""
+    pending = list(records)
+    kept: list[dict] = []
+    levels: dict[str, int] = {}
+    for level in PLACE_LEVELS:
+        for record in pending:
+            record["place_level"], record["place"] = level, record[level]
+        groups: dict[tuple, list[dict]] = defaultdict(list)
+        for record in pending:
+            groups[_key(record)].append(record)
+        pending = []
+        for members in groups.values():
+            if len(members) >= k:
+                kept.extend(members)
+                levels[level] = levels.get(level, 0) + len(members)
+            else:
+                pending.extend(members)
+    return kept, len(pending), levels
+
+
+def anonymised_export(*, user, round_id: int | None = None, k: int = K_ANONYMITY) -> AnonymisedExport:
+    """The interviews for researchers with no name, phone, address, village, household code or
+    exact date or amount; respondent ids are random for each export (derived from nothing), and
+    the rows are k-anonymous on the quasi-identifiers (see `k_anonymise`)."""
     responses = _visible(SurveyResponse, user)
     if round_id:
         responses = responses.filter(round_id=round_id)
-    rows = responses.order_by("round_id", "household__village__jamoat__name", "id").values_list(
-        "round_id", "household_id", "round__name", "household__village__jamoat__district__region__name",
-        "household__village__jamoat__district__name", "household__village__jamoat__name", "interview_date",
-        "received_remittances", "amount_12m", "amount_12m_currency", "frequency", "channel", "sender_relation",
-        *SHARE_FIELDS, "investment_intention")
-    for round_pk, household_pk, round_name, region, district, jamoat, day, received, amount, currency, *rest in rows:
-        yield [pseudonym(round_pk, household_pk), round_name, region, district, jamoat, day.strftime("%Y-%m"),
-               "yes" if received else "no", amount if received else "", currency if received else "", *rest]
+    size = (Member.objects.filter(household=OuterRef("household_id")).order_by().values("household")
+            .annotate(n=Count("pk")).values("n")[:1])
+    values = responses.annotate(size=Coalesce(Subquery(size), 0)).values(
+        "round__name", "interview_date", "received_remittances", "amount_12m", "amount_12m_currency", "frequency",
+        "channel", "sender_relation", *SHARE_FIELDS, "investment_intention", "size",
+        region=F("household__village__jamoat__district__region__name"),
+        district=F("household__village__jamoat__district__name"),
+        jamoat=F("household__village__jamoat__name"))
+    records = []
+    for row in values:
+        received = row["received_remittances"]
+        currency = row["amount_12m_currency"] if received and row["amount_12m"] is not None else ""
+        records.append({
+            **row, "period": quarter(row["interview_date"]), "currency": currency,
+            "amount_band": amount_band(row["amount_12m"], currency) if currency else "",
+            "household_size_band": size_band(row["size"]),
+            "district": f"{row['district']} ({row['region']})", "jamoat": f"{row['jamoat']} ({row['district']})",
+        })
+    kept, suppressed, levels = k_anonymise(records, k=k)
+    secrets.SystemRandom().shuffle(kept)
+    kept.sort(key=lambda r: (PLACE_LEVELS.index(r["place_level"]), r["place"], r["period"]))
+    rows = [[f"R{secrets.token_hex(6).upper()}", r["round__name"], r["place_level"], r["place"], r["period"],
+             "yes" if r["received_remittances"] else "no", r["currency"], r["amount_band"],
+             r["household_size_band"], r["frequency"], r["channel"], r["sender_relation"],
+             *[r[name] for name in SHARE_FIELDS], r["investment_intention"]] for r in kept]
+    return AnonymisedExport(header=list(EXPORT_COLUMNS), rows=rows, suppressed=suppressed, levels=levels, k=k)

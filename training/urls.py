@@ -28,7 +28,7 @@ urlpatterns = [
     path("surveys/new/", views.round_edit, name="round-create"),
     path("surveys/<int:pk>/", views.round_detail, name="round-detail"),
     path("surveys/<int:pk>/edit/", views.round_edit, name="round-edit"),
-    path("surveys/<int:pk>/export.csv", views.round_export, name="round-export"),
+    path("surveys/<int:pk>/export.xlsx", views.round_export, name="round-export"),
     path("surveys/<int:round_pk>/interviews/new/", views.response_edit, name="response-create"),
     path("surveys/<int:round_pk>/interviews/<int:pk>/", views.response_edit, name="response-edit"),
 ]

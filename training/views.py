@@ -1,6 +1,7 @@
 """Pages of the training app: small views that look the object up in the user's scope, call a
 service and render. Out of scope is a 404 for pages, PDFs and exports alike."""
 
+import io
 from datetime import date
 from urllib.parse import urlencode
 
@@ -10,17 +11,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from openpyxl import Workbook
 
 from communities.models import Facility, Village
 from households.models import Member
 from households.picker import picker_initial
-from mha_portal import exports
 from mha_portal.forms import show_service_error
 from mha_portal.inputs import parse_id
 from mha_portal.pdf import render_pdf
@@ -514,18 +515,48 @@ def response_edit(request, round_pk: int, pk: int | None = None):
         "share_fields": [form[name] for name in SHARE_FIELDS]})
 
 
-class _Echo:
-    def write(self, value):
-        return value
-
-
 @login_required
 def round_export(request, pk: int):
-    """The round's interviews for researchers, anonymised (see selectors.anonymised_rows)."""
+    """The round's interviews for researchers, k-anonymous, as XLSX with a README sheet
+    (see selectors.anonymised_export)."""
     survey_round = get_visible_or_404(SurveyRound, request.user, pk=pk)
-    writer = exports.csv_writer(_Echo())
-    rows = selectors.anonymised_rows(user=request.user, round_id=survey_round.pk)
-    stream = (writer.writerow(row) for row in [selectors.EXPORT_COLUMNS, *rows])
-    response = StreamingHttpResponse(stream, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="survey-{survey_round.pk}-anonymised.csv"'
+    export = selectors.anonymised_export(user=request.user, round_id=survey_round.pk)
+    response = HttpResponse(anonymised_workbook(export),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="survey-{survey_round.pk}-anonymised.xlsx"'
     return response
+
+
+def anonymised_workbook(export) -> bytes:
+    workbook = Workbook()
+    data = workbook.active
+    data.title = "Data"
+    data.append(export.header)
+    for row in export.rows:
+        data.append(row)
+    data.freeze_panes = "A2"
+    readme = workbook.create_sheet("README")
+    for line in export_method(export):
+        readme.append([line])
+    readme.column_dimensions["A"].width = 120
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def export_method(export) -> list[str]:
+    levels = ", ".join(f"{level}: {n}" for level, n in export.levels.items()) or "—"
+    return [
+        _("How this export was anonymised"),
+        _("Respondent ids are random for this export only: they are derived from no household, id or key, and "
+          "differ in every download."),
+        _("No names, phones, addresses, villages, household codes, exact dates or exact amounts. The interview "
+          "date is given as its quarter, the amount received in 12 months as a band in its currency, the "
+          "household size as a band (1-3, 4-6, 7-9, 10+)."),
+        _("Quasi-identifiers: place, period, currency, amount band, household size band. Each row's place was "
+          "generalised from jamoat to district to region until its combination of quasi-identifiers is shared "
+          "by at least %(k)d respondents (k-anonymity, k = %(k)d).") % {"k": export.k},
+        _("Rows per place level: %(levels)s.") % {"levels": levels},
+        _("Rows suppressed because they could not reach %(k)d even at region level: %(n)d.")
+        % {"k": export.k, "n": export.suppressed},
+    ]

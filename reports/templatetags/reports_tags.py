@@ -2,15 +2,28 @@ from django import template
 
 from reports.computations import REGISTRY
 from reports.kinds import REPORTS
-from reports.selectors import format_number
+from reports.selectors import format_decimal, format_number
 
 register = template.Library()
 
 
 @register.filter
 def figure(value) -> str:
-    """A number as every page, PDF and spreadsheet label prints it (1,500 · 126,000.50)."""
+    """A number as every page, PDF and spreadsheet label prints it, in the page's language
+    (en 1,500 · 126,000.50; tg/ru 1 500 · 126 000,50)."""
     return format_number(value)
+
+
+@register.filter
+def money(value) -> str:
+    """An amount with its two decimals, in the page's language."""
+    return format_decimal(value, 2)
+
+
+@register.filter
+def rate(value) -> str:
+    """An exchange rate with four decimals, in the page's language."""
+    return format_decimal(value, 4)
 
 
 @register.filter
@@ -29,8 +42,8 @@ def computation_label(indicator) -> str:
 
 @register.filter
 def pct(value) -> str:
-    """A percent with a point in every language, so the PDF and the API read the same."""
-    return "—" if value is None else f"{value}%"
+    """A percent in the page's language (12.5% · 12,5%), the same in the PDF and on the page."""
+    return "—" if value is None else f"{format_decimal(value, 1)}%"
 
 
 @register.filter
@@ -38,3 +51,11 @@ def sex_label(code: str) -> str:
     from households.models import Member
 
     return str(dict(Member.Sex.choices).get(code, code))
+
+
+@register.filter
+def localized(obj) -> str:
+    """A stored name (fund, MHA, project, programme) in the page's language."""
+    from reports.asof import localized as name
+
+    return name(obj)

@@ -35,7 +35,8 @@ def test_officer_requests_programme_report_and_downloads_pdf_and_xlsx(
     assert b"".join(pdf.streaming_content).startswith(b"%PDF")
     annex = client_for(world.officer).get(job["annex_url"])
     workbook = load_workbook(__import__("io").BytesIO(b"".join(annex.streaming_content)))
-    assert {"Indicators", "Jamoats", "Regions", "Finance", "Rates used", "Ledger integrity"} <= set(
+    assert {"Logframe", "Per jamoat", "Money raised", "Rates by month", "Daily rates", "EU match",
+            "Projects by status", "Survey summary", "Ledger integrity", "Ledger checkpoints"} <= set(
         workbook.sheetnames)
 
 
@@ -186,3 +187,13 @@ def test_job_page_polls_with_a_static_script_and_no_inline_code(world, programme
     assert '<script src="/static/js/reports.js"></script>' in page.text
     assert f'data-status-url="/api/v1/reports/{job.pk}/"' in page.text
     assert "<script>" not in page.text and "style=" not in page.text
+
+
+@pytest.mark.parametrize("language", ["tg", "ru", "en"])
+def test_report_form_defaults_to_the_language_the_user_reads(world, programme, client_for, language):
+    from django.conf import settings
+
+    client = client_for(world.officer)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = client.get(reverse("reports:job-create")).text
+    assert f'<option value="{language}" selected>' in page

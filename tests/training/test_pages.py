@@ -1,6 +1,5 @@
 """Pages, PDFs and the anonymised export: what a user sees, and 404 outside their scope."""
 
-import csv
 import io
 from datetime import date
 
@@ -184,44 +183,52 @@ def _interview(world, survey_round, household, **overrides):
     return services.survey_response_create(user=world.admin, **fields)
 
 
+def export_rows(response) -> list[list]:
+    from openpyxl import load_workbook
+
+    workbook = load_workbook(io.BytesIO(response.content))
+    return [["" if v is None else str(v) for v in row] for row in workbook["Data"].iter_rows(values_only=True)]
+
+
 def test_anonymised_export_has_no_personal_column_or_value(world, client_for):
     survey_round = SurveyRoundFactory(region=world.jamoat_a.district.region)
-    people = [MemberFactory(household=HouseholdFactory(village=world.village_a)) for _ in range(3)]
+    people = [MemberFactory(household=HouseholdFactory(village=world.village_a)) for _ in range(5)]
     for person in people:
         _interview(world, survey_round, person.household)
     response = client_for(world.officer).get(reverse("training:round-export", args=[survey_round.pk]))
-    body = b"".join(response.streaming_content).decode()
-    rows = list(csv.reader(io.StringIO(body)))
+    rows = export_rows(response)
+    body = "\n".join(",".join(row) for row in rows)
     header = rows[0]
-    allowed = {"respondent", "round", "region", "district", "jamoat", "interview_month", "received_remittances",
-               "amount_12m", "currency", "frequency", "channel", "sender_relation", "share_food", "share_housing",
-               "share_education", "share_health", "share_celebrations", "share_savings", "share_business",
-               "investment_intention"}
+    allowed = {"respondent", "round", "place_level", "place", "period", "received_remittances", "currency",
+               "amount_band", "household_size_band", "frequency", "channel", "sender_relation", "share_food",
+               "share_housing", "share_education", "share_health", "share_celebrations", "share_savings",
+               "share_business", "investment_intention"}
     assert set(header) == allowed, "every column is one a researcher may see"
     for forbidden in ("name", "phone", "address", "household", "village", "code", "member", "interviewer"):
-        assert not any(forbidden in column for column in header)
-    assert len(rows) == 4
+        assert not any(forbidden == column for column in header)
+    assert len(rows) == 6
     for person in people:
         household = person.household
         for value in (household.code, household.phone, household.address, person.last_name, person.first_name,
-                      person.phone, world.village_a.name):
+                      person.phone, world.village_a.name, "24000"):
             assert value not in body.replace(f"{world.jamoat_a.name}", "")
     respondents = [row[0] for row in rows[1:]]
-    assert len(set(respondents)) == 3 and all(r.startswith("R") for r in respondents)
-    assert {row[5] for row in rows[1:]} == {"2025-06"}
+    assert len(set(respondents)) == 5 and all(r.startswith("R") for r in respondents)
+    assert {row[4] for row in rows[1:]} == {"2025-Q2"}
+    assert {row[7] for row in rows[1:]} == {"0-49999"}
 
 
 def test_export_and_round_page_contain_only_interviews_in_scope(world, client_for):
     region = world.jamoat_b.district.region  # Khatlon: jamoats B and C
     survey_round = SurveyRoundFactory(region=region)
-    _interview(world, survey_round, HouseholdFactory(village=world.village_b))
-    _interview(world, survey_round, HouseholdFactory(village=world.village_c))
+    for _ in range(5):
+        _interview(world, survey_round, HouseholdFactory(village=world.village_b))
+        _interview(world, survey_round, HouseholdFactory(village=world.village_c))
     client = client_for(world.staff_b)
-    body = b"".join(client.get(reverse("training:round-export", args=[survey_round.pk])).streaming_content)
-    rows = list(csv.reader(io.StringIO(body.decode())))[1:]
-    assert [row[4] for row in rows] == [world.jamoat_b.name]
+    rows = export_rows(client.get(reverse("training:round-export", args=[survey_round.pk])))[1:]
+    assert len(rows) == 5 and {row[3] for row in rows} == {f"{world.jamoat_b.name} ({world.jamoat_b.district.name})"}
     page = client.get(reverse("training:round-detail", args=[survey_round.pk]))
-    assert "1 interview; 1 household received remittances (100.0%)" in page.text
+    assert "5 interviews; 5 households received remittances (100.0%)" in page.text
     assert client_for(world.staff_a).get(reverse("training:round-export", args=[survey_round.pk])).status_code \
         == 404
 
