@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Max
 from django.utils.translation import gettext as _
 
-from mha_portal.scoping import scope_for
+from mha_portal.scoping import can_decide_in_programme
 from projects import ledger
 from projects.matching import eu_match, followed_match
 from projects.models import BUDGET_CURRENCIES, CoFunder, FundingWindow, Project, ProjectMatch
@@ -40,10 +40,10 @@ class MatchConflict(ValidationError):
     http_status = 409
 
 
-def _require_officer(user) -> None:
-    scope = scope_for(user)
-    if not (scope.is_officer or scope.is_admin):
-        raise PermissionDenied(_("Only a programme officer may do this."))
+def _require_officer(user, window: FundingWindow) -> None:
+    """Only an officer of the window's programme (or an administrator) changes its co-funders."""
+    if not can_decide_in_programme(user, window.programme_id):
+        raise PermissionDenied(_("Only an officer of the window's programme may do this."))
 
 
 # ---------------------------------------------------------------- co-funders
@@ -75,7 +75,7 @@ def cofunder_add(*, user, window: FundingWindow, code: str, name: str, currency:
                  cap_per_project: Decimal, budget: Decimal) -> CoFunder:
     """Another co-funder of the window (the lead one comes with the window). Projects approved
     from now on are matched by it too; projects already approved keep their commitments."""
-    _require_officer(user)
+    _require_officer(user, window)
     window = FundingWindow.objects.select_for_update().get(pk=window.pk)
     _ensure_lead(window.pk)
     if window.cofunders.filter(code=code).exists():
@@ -94,8 +94,8 @@ COFUNDER_FIELDS = ("name", "ratio", "cap_per_project", "budget")
 
 @transaction.atomic
 def cofunder_update(*, user, cofunder: CoFunder, **fields) -> CoFunder:
-    _require_officer(user)
     window = FundingWindow.objects.select_for_update().get(pk=cofunder.window_id)
+    _require_officer(user, window)
     cofunder = CoFunder.objects.select_for_update().get(pk=cofunder.pk)
     for name in COFUNDER_FIELDS:
         if name in fields:

@@ -143,16 +143,24 @@ def _programmes(officer) -> list:
 
 
 def _replication_window(officer, today, programme) -> FundingWindow:
-    """The replication's window. Its rule is 2:1 shared by two co-funders (SDC and the district
-    hukumat); until windows have co-funders it is seeded as a single 2:1 ratio."""
+    """The replication's window: a 2:1 rule shared by two co-funders, the Swiss agency (the
+    lead, 1 EUR per EUR contributed) and the district hukumat (1 TJS per TJS contributed)."""
+    from projects import cofunding
+
     window = FundingWindow.objects.filter(code=REPLICATION_WINDOW_CODE).first()
     if window is None:
         window = services.funding_window_create(
             user=officer, programme=programme, name="Replication matching window 2025–2028",
-            code=REPLICATION_WINDOW_CODE, match_ratio=Decimal("2"), cap_per_project_eur=Decimal("20000"),
-            total_budget_eur=Decimal("300000"),
+            code=REPLICATION_WINDOW_CODE, match_ratio=Decimal("1"), cap_per_project_eur=Decimal("20000"),
+            total_budget_eur=Decimal("1200000"),
             eligible_categories=[c for c in Category.values if c != Category.OTHER], min_beneficiary_households=20,
             opens_on=date(2025, 7, 1), closes_on=max(date(2028, 6, 30), today + timedelta(days=365)))
+        lead = window.cofunders.order_by("position").first()
+        cofunding.cofunder_update(user=officer, cofunder=lead,
+                                  name="Swiss Agency for Development and Cooperation (SDC)")
+    if not window.cofunders.filter(code="hukumat").exists():
+        cofunding.cofunder_add(user=officer, window=window, code="hukumat", name="District hukumat", currency="TJS",
+                               ratio=Decimal("1"), cap_per_project=Decimal("250000"), budget=Decimal("15000000"))
     return window
 
 

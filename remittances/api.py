@@ -234,6 +234,8 @@ class ConversionRequestSerializer(serializers.ModelSerializer):
                                         help_text=_("Gain (+) or loss (−) against the National Bank rate."))
     gain_eur = serializers.DecimalField(max_digits=16, decimal_places=2, read_only=True, allow_null=True)
 
+    channel = choice_field(LedgerEntry.Channel.choices, read_only=True)
+
     class Meta:
         model = ConversionRequest
         fields = ["id", "association", "fund", "sold_amount", "sold_currency", "bought_amount", "bought_currency",

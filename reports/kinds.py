@@ -86,6 +86,8 @@ class ReportData:
     digest: str = ""
     edition: dict = field(default_factory=dict)
     late: list = field(default_factory=list)
+    # Seconds the read replica was behind the primary when the figures were read (None: primary).
+    replica_lag: float | None = None
 
     @property
     def subject(self) -> str:
@@ -167,6 +169,7 @@ class Report:
             heads=chain_heads_from_ledger_books(associations),
             rates_monthly=rates_monthly(money.finance.rates),
             narrative=str(params.get("narrative") or "").strip(),
+            replica_lag=params.get("replica_lag"),
             association=association,
             funds=[] if association is None else fund_balances_as_of(association=association, end=end),
             edition=dict(params.get("edition") or {}),

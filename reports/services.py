@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from associations.models import Association
 from communities.models import Jamoat
 from mha_portal.outbox import send_after_commit
+from mha_portal.replica import reading_from_replica, replica_state
 from mha_portal.scoping import can_decide_in_programme, scope_for
 from reports.kinds import REPORTS
 from reports.models import Indicator, Programme, ReportJob, Target, TargetRevision
@@ -228,7 +229,12 @@ def report_job_build(*, job_id: int, attempt: int) -> bool:
     if first is not None:
         params["edition"] = {"at": first.finished_at.isoformat(), "digest": first.digest, "job": first.pk,
                              "date": timezone.localtime(first.finished_at).strftime("%d.%m.%Y %H:%M")}
-    files, data = report.build_with_data(params, progress)
+    # The figures are read from the replica when there is one; the report says how far behind it was.
+    state = replica_state()
+    if state.is_replica:
+        params["replica_lag"] = state.lag_seconds
+    with reading_from_replica():
+        files, data = report.build_with_data(params, progress)
     (pdf_name, _pdf_type, pdf), (annex_name, _xlsx_type, annex) = files
     progress(95)
     with transaction.atomic():

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from communities.models import Programme
 from mha_portal.forms import show_service_error
+from mha_portal.replica import reading_from_replica
 from mha_portal.scoping import can_decide_in_programme, get_visible_or_404, scope_for
 from reports import services
 from reports.charts import region_charts, status_by_jamoat_chart
@@ -68,13 +69,17 @@ def dashboard(request):
         end = period.cleaned_data["end"] or end
         if period.cleaned_data["jamoat"]:
             jamoat_ids = [period.cleaned_data["jamoat"].pk]
-    progress = programme_progress(user=request.user, programme=programme, start=start, end=end,
-                                  jamoat_ids=jamoat_ids)
+    # The dashboard's figures come from the read replica when there is one (the job list below
+    # them reads the primary: a job the user just requested is there).
+    with reading_from_replica():
+        progress = programme_progress(user=request.user, programme=programme, start=start, end=end,
+                                      jamoat_ids=jamoat_ids)
+        money = money_panel(start=start, end=end, jamoat_ids=progress.scope_ids, programme_id=programme.pk)
     return render(request, "reports/dashboard.html", {
         "programme": programme, "progress": progress, "period": period, "status_rule": STATUS_RULE,
         "status_chart": status_by_jamoat_chart(progress, _("Indicators by status and jamoat")),
         "region_charts": region_charts(progress) if progress.whole_programme else [],
-        "money": money_panel(start=start, end=end, jamoat_ids=progress.scope_ids, programme_id=programme.pk),
+        "money": money,
         "form": _request_form(request.user), "jobs": report_jobs_for(request.user)[:5],
         "can_edit_targets": scope.reads_all,
     })

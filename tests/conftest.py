@@ -63,6 +63,12 @@ def _media_root(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def _replica_reads_only_where_tested(request, settings):
+    """Replica reads see only committed rows: tests other than the replica's read the primary."""
+    settings.READ_REPLICA_ENABLED = request.node.get_closest_marker("replica") is not None
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
 

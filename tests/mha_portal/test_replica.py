@@ -87,3 +87,12 @@ def test_a_caught_up_replica_reports_no_lag(world):
     state = replica_state()
     assert state.is_replica
     assert state.lag_seconds == 0
+
+
+def test_the_dashboard_reads_its_figures_from_the_replica(world, client_for):
+    client = client_for(world.officer)
+    wait_for_replica()
+    with CaptureQueriesContext(connections[REPLICA]) as on_replica:
+        response = client.get("/reports/")
+    assert response.status_code == 200
+    assert len(on_replica.captured_queries) > 0

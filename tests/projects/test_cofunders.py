@@ -146,7 +146,7 @@ def test_existing_windows_become_one_eu_cofunder_with_their_commitments(world):
 
 def test_window_update_keeps_its_lead_cofunder_equal(world):
     window = services.funding_window_create(
-        user=world.officer, programme="P", name="W", code="w-1", match_ratio=Decimal("2"),
+        user=world.officer, programme=world.programme, name="W", code="w-1", match_ratio=Decimal("2"),
         cap_per_project_eur=Decimal("100"), total_budget_eur=Decimal("1000"), eligible_categories=["water"],
         min_beneficiary_households=0, opens_on=today(), closes_on=today())
     services.funding_window_update(user=world.officer, window=window, total_budget_eur=Decimal("2000"))
