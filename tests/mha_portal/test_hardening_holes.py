@@ -43,7 +43,8 @@ def test_csv_writer_neutralises_every_cell():
 
 def test_member_named_like_a_formula_is_text_in_the_household_xlsx_export(world, client_for):
     make_household(world.staff_a, world.village_a, head=(EVIL, "Ҷамшед"))
-    response = client_for(world.staff_a).get(reverse("households:export", kwargs={"fmt": "xlsx"}))
+    response = client_for(world.staff_a).get(reverse("households:export", kwargs={"fmt": "xlsx"}),
+                                             {"purpose": "visit list"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).worksheets[0]
     cells = [cell for row in sheet.iter_rows() for cell in row if cell.value and "HYPERLINK" in str(cell.value)]
     assert cells and all(cell.data_type == "s" for cell in cells)
@@ -51,7 +52,8 @@ def test_member_named_like_a_formula_is_text_in_the_household_xlsx_export(world,
 
 def test_member_named_like_a_formula_is_neutralised_in_the_household_csv_and_reads_back(world, client_for):
     make_household(world.staff_a, world.village_a, head=(EVIL, "Ҷамшед"), phone="+992 93 123 45 67")
-    response = client_for(world.staff_a).get(reverse("households:export", kwargs={"fmt": "csv"}))
+    response = client_for(world.staff_a).get(reverse("households:export", kwargs={"fmt": "csv"}),
+                                             {"purpose": "visit list"})
     text = response.content.decode("utf-8-sig")
     assert "'" + EVIL.replace('"', '""') in text
     rows = read_rows(io.BytesIO(response.content), "households.csv")
@@ -72,10 +74,10 @@ def test_ledger_csv_neutralises_a_formula_in_a_note(world, client_for):
 
 
 def test_report_annex_writes_a_title_typed_by_staff_as_text():
-    from reports.kinds import _sheet
+    from reports.kinds import write_sheet
 
     workbook = openpyxl.Workbook()
-    _sheet(workbook, "Projects", ["Title"], [["=cmd|' /C calc'!A0"]])
+    write_sheet(workbook, "Projects", ["Title"], [["=cmd|' /C calc'!A0"]])
     buffer = io.BytesIO()
     workbook.save(buffer)
     cell = openpyxl.load_workbook(io.BytesIO(buffer.getvalue()))["Projects"]["A2"]
