@@ -69,6 +69,20 @@ def _replica_reads_only_where_tested(request, settings):
 
 
 @pytest.fixture(autouse=True)
+def _open_celery_pool():
+    """A test that stopped a broker or a worker leaves Celery's connection pool closed; even an
+    eager task acquires a producer from it, so give the next test a fresh pool."""
+    from kombu import pools
+
+    from mha_portal.celery import app
+
+    if app._pool is not None and getattr(app._pool, "_closed", False):
+        pools.reset()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
 

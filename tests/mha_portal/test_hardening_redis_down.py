@@ -124,4 +124,5 @@ def test_with_redis_stopped_the_portal_works_and_reports_wait_in_the_outbox(
     with django_capture_on_commit_callbacks(execute=True):
         sent = report_jobs_requeue_stale(now=timezone.now() + timedelta(hours=1))
     assert job.pk in sent
-    assert redis.Redis.from_url(URL).llen("celery") >= 1
+    # Report jobs have their own queue (settings: CELERY_TASK_ROUTES).
+    assert redis.Redis.from_url(URL).llen("reports") >= 1
