@@ -71,15 +71,14 @@ def _replica_reads_only_where_tested(request, settings):
 @pytest.fixture(autouse=True)
 def _open_celery_pool():
     """A test that stopped a broker or a worker leaves Celery's connection pool closed; even an
-    eager task acquires a producer from it, so give the next test a fresh pool."""
+    eager task acquires a producer from it, so each test starts with a fresh pool (made lazily)."""
     from kombu import pools
 
     from mha_portal.celery import app
 
-    if app._pool is not None and getattr(app._pool, "_closed", False):
-        pools.reset()
-        app._pool = None
-        app.amqp._producer_pool = None
+    pools.reset()  # kombu's own registry may hold the closed pool even when the app's is unset
+    app._pool = None
+    app.amqp._producer_pool = None
 
 
 @pytest.fixture(autouse=True)
