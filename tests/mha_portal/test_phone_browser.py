@@ -57,7 +57,7 @@ def daily_world():
     session = SessionFactory(module=module, jamoat=world.jamoat_a, date=today, venue="Маркази захиравӣ")
     ConsultationFactory(jamoat=world.jamoat_a, outcome="follow_up", date=today - timedelta(days=3))
     ledger.posting_request_create(user=world.treasurer_a, fund=ledger.general_fund(world.association_a),
-                                  kind="disbursement", amount="100", currency="TJS", entry_date=today,
+                                  kind="disbursement", amount="100", currency="RUB", entry_date=today,
                                   counterparty="Устои барқ", purpose="Таъмир", idempotency_key=new_key())
     project = propose(world.staff_a, world.association_a, world.village_a, make_window(), title="Лӯлаи об")
     details = {
