@@ -10,7 +10,7 @@ twice changes nothing.
 """
 
 import io
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
@@ -207,8 +207,9 @@ def _one_project(ctx, window, title, title_tg, category, budget, target, index):
     rng, today = ctx.rng, ctx.today
     share = (budget * Decimal(rng.choice(["0.30", "0.35", "0.40"]))).quantize(Decimal("1"))
     households = rng.randint(25, 160)
-    start = today - timedelta(days=rng.randint(200, 320)) if target in (S.COMPLETED, S.IN_PROGRESS) else (
+    start = today - timedelta(days=rng.randint(200, 300)) if target in (S.COMPLETED, S.IN_PROGRESS) else (
         today + timedelta(days=rng.randint(20, 90)))
+    when = _timeline(rng, today, target, start)
     project = services.project_propose(user=ctx.staff, data=services.ProjectInput(
         association=ctx.association, window=window, village=ctx.villages[index % len(ctx.villages)], title=title,
         category=category, description=f"{title_tg}. Community contributions from migrant households, matched by "
@@ -220,35 +221,65 @@ def _one_project(ctx, window, title, title_tg, category, budget, target, index):
     _translate_title(project, ctx.villages[index % len(ctx.villages)] if ctx.villages else None,
                      title.split(" — ")[0], title_tg)
     if target == S.PROPOSED:
-        return project
+        return _dated(project, when)
     if target != S.REJECTED:
-        # The share arrives in three to five contributions over the last two months.
+        # The share arrives in three to five contributions between the proposal and the appraisal.
         parts = rng.randint(3, 5)
         for part in range(parts):
             ctx.contribute(project.fund, (share / parts).quantize(Decimal("0.01")) + Decimal("1"),
-                           key=f"demo-project-{project.pk}-{part}", days_ago=rng.randint(5, 60))
+                           key=f"demo-project-{project.pk}-{part}",
+                           days_ago=rng.randint((today - when[S.APPRAISED]).days, (today - when[S.PROPOSED]).days))
     project = services.project_appraise(user=ctx.staff, project=project, reason="Site visit done; costs checked.")
     if target == S.APPRAISED:
-        return project
+        return _dated(project, when)
     if target == S.REJECTED:
-        return services.project_reject(user=ctx.officer, project=project,
-                                       reason="The category is not eligible in this window.")
+        return _dated(services.project_reject(user=ctx.officer, project=project,
+                                              reason="The category is not eligible in this window."), when)
     project = services.project_approve(user=ctx.officer, project=project, reason="Share earmarked; design sound.")
     if target == S.CANCELLED:
-        return services.project_cancel(user=ctx.officer, project=project,
-                                       reason="Land dispute: the site is no longer available.")
+        return _dated(services.project_cancel(user=ctx.officer, project=project,
+                                              reason="Land dispute: the site is no longer available."), when)
     if target == S.APPROVED:
-        return project
+        return _dated(project, when)
     project = services.project_start(user=ctx.staff, project=project)
     _milestones(ctx, project, done=target == S.COMPLETED)
     share_released = Decimal("1") if target == S.COMPLETED else Decimal("0.5")
-    _release(ctx, project, (project.eu_match_eur * share_released).quantize(Decimal("0.01")))
+    _release(ctx, project, (project.eu_match_eur * share_released).quantize(Decimal("0.01")),
+             on=when[S.COMPLETED] - timedelta(days=10) if target == S.COMPLETED else start + timedelta(days=20))
     if target == S.COMPLETED:
         _completion_photo(ctx, project)
         project = services.project_complete(
-            user=ctx.staff, project=project, completed_on=today - timedelta(days=rng.randint(1, 30)),
+            user=ctx.staff, project=project, completed_on=when[S.COMPLETED],
             households_reached=project.beneficiary_households,
             people_reached=project.beneficiary_people + rng.randint(0, 20))
+    return _dated(project, when)
+
+
+def _timeline(rng, today: date, target: str, start: date) -> dict[str, date]:
+    """The day of each step, so that a report for a past quarter shows each project as it stood
+    then (the services stamp every step with the moment the demo runs)."""
+    if target in (S.COMPLETED, S.IN_PROGRESS):
+        decided = start - timedelta(days=rng.randint(25, 40))
+    else:
+        decided = today - timedelta(days=rng.randint(30, 45))
+    appraised = decided - timedelta(days=rng.randint(10, 20))
+    proposed = appraised - timedelta(days=rng.randint(20, 30))
+    if target == S.PROPOSED:
+        proposed = today - timedelta(days=rng.randint(5, 15))
+    return {S.PROPOSED: proposed, S.APPRAISED: appraised, S.APPROVED: decided, S.REJECTED: decided,
+            S.CANCELLED: today - timedelta(days=rng.randint(5, 15)), S.IN_PROGRESS: start,
+            S.COMPLETED: today - timedelta(days=rng.randint(1, 30))}
+
+
+def _dated(project: Project, when: dict[str, date]) -> Project:
+    """Move the project's decision trail to the days of `_timeline` (at noon, local time)."""
+    tz = timezone.get_current_timezone()
+    for event in project.events.filter(kind="status"):
+        day = when[event.to_status]
+        type(event).objects.filter(pk=event.pk).update(at=datetime.combine(day, time(12, 0), tzinfo=tz))
+    if project.decided_on:
+        Project.objects.filter(pk=project.pk).update(decided_on=when[project.status if project.status in (
+            S.REJECTED, S.APPROVED) else S.APPROVED])
     return project
 
 
@@ -273,11 +304,11 @@ def _completion_photo(ctx, project):
                             caption="Works handed over to the community")
 
 
-def _release(ctx, project, amount: Decimal):
+def _release(ctx, project, amount: Decimal, on: date):
     if amount <= 0:
         return
     posting = services.match_release_request(user=ctx.officer, project=project, amount_eur=amount,
-                                             on=ctx.today - timedelta(days=2), note="Demo: EU match tranche",
+                                             on=on, note="Demo: EU match tranche",
                                              idempotency_key=f"demo-release-{project.pk}")
     ledger.approve_match_release(user=ctx.admin, request=posting)
 

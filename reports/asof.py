@@ -151,10 +151,21 @@ class ProjectAsOf:
     project: Project
     status: str
     photos: int
+    # The EU match committed to it at the period end (after the reversals that lowered it by then);
+    # None before its approval.
+    match_eur: Decimal | None = None
 
     @property
     def status_label(self) -> str:
         return str(ProjectStatus(self.status).label)
+
+    @property
+    def match_committed_eur(self) -> Decimal:
+        """The match committed then, while the project was committed: from its events, or today's
+        match for rows approved before events carried the amount."""
+        if self.status not in COMMITTED_STATUSES:
+            return ZERO
+        return self.match_eur if self.match_eur is not None else self.project.eu_match_eur
 
     @property
     def title(self) -> str:
@@ -173,10 +184,12 @@ def _projects(jamoat_ids=None, association_id: int | None = None) -> QuerySet[Pr
 def projects_as_of(*, end: date, jamoat_ids=None, association_id: int | None = None,
                    programme_id: int | None = None) -> list[ProjectAsOf]:
     """Projects that existed at the end of `end`, each with its status from its event history
-    then and the photos uploaded by then. One query."""
+    then, the EU match committed to it then and the photos uploaded by then. One query."""
     moment = cutoff(end)
     last_status = (ProjectEvent.objects.filter(project_id=OuterRef("pk"), at__lt=moment)
                    .order_by("-at", "-id").values("to_status")[:1])
+    last_match = (ProjectEvent.objects.filter(project_id=OuterRef("pk"), at__lt=moment, match_eur__isnull=False)
+                  .order_by("-at", "-id").values("match_eur")[:1])
     photos = (Attachment.objects.filter(project_id=OuterRef("pk"), uploaded_at__lt=moment,
                                         content_type__startswith="image/")
               .order_by().values("project_id").annotate(n=Count("pk")).values("n")[:1])
@@ -184,10 +197,11 @@ def projects_as_of(*, end: date, jamoat_ids=None, association_id: int | None = N
     if programme_id is not None:
         rows = rows.filter(window__programme_id=programme_id)
     rows = (rows
-            .annotate(status_then=Subquery(last_status), photos_then=Subquery(photos))
+            .annotate(status_then=Subquery(last_status), photos_then=Subquery(photos),
+                      match_then=Subquery(last_match))
             .filter(status_then__isnull=False).select_related("jamoat", "window")
             .order_by("jamoat__name", "title", "pk"))
-    return [ProjectAsOf(p, p.status_then, p.photos_then or 0) for p in rows]
+    return [ProjectAsOf(p, p.status_then, p.photos_then or 0, p.match_then) for p in rows]
 
 
 def projects_by_status_as_of(projects: list[ProjectAsOf]) -> list[tuple[str, str, int, int, int]]:
@@ -242,7 +256,7 @@ def eu_match_as_of(*, start: date, end: date, projects: list[ProjectAsOf]) -> li
     for window in windows:
         mine = [p for p in committed if p.project.window_id == window.pk]
         events = [approvals.get(p.project.pk) for p in mine]
-        amounts = [(e.match_eur if e and e.match_eur is not None else p.project.eu_match_eur, e)
+        amounts = [(p.match_committed_eur, e)
                    for p, e in zip(mine, events, strict=True)]
         total = sum((a for a, _e in amounts), ZERO)
         in_period = sum((a for a, e in amounts if e is not None and e.at >= begin), ZERO)

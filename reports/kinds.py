@@ -360,7 +360,7 @@ def workbook_bytes(data: ReportData) -> bytes:
                                           _("Budget"), _("Currency"), _("EU match committed (EUR)"),
                                           _("Beneficiary households"), _("Photos")],
                 [[str(p.project.jamoat), p.title, p.project.get_category_display(), p.status_label,
-                  p.project.budget.amount, str(p.project.budget.currency), p.project.eu_match_eur,
+                  p.project.budget.amount, str(p.project.budget.currency), p.match_committed_eur,
                   p.project.beneficiary_households, p.photos] for p in data.projects])
     write_sheet(workbook, _("Consultations and campaigns"), [_("Item"), _("Value")], [
         [_("Consultations held"), data.outreach["consultations"]], [_("Campaigns run"), data.outreach["campaigns"]],

@@ -189,3 +189,26 @@ def test_xlsx_annex_has_typed_cent_numbers_frozen_headers_daily_rates_and_ledger
     daily = next(s for s in workbook.worksheets if s.max_column == 5 and s.cell(2, 2).number_format == "DD.MM.YYYY")
     foreign = [rate for rate in job.figures["rates"] if rate[0] != "TJS"]
     assert daily.max_row - 1 == len(foreign) == 2, "every rate used, one row per currency and day"
+
+
+def test_projects_annex_prints_the_match_committed_at_the_period_end_not_todays(world, past):
+    """A reversal after the quarter lowers the project's match today; the past quarter's annex
+    still shows the match as it stood at its end, and today's shows the lowered one."""
+    from reports.asof import eu_match_as_of, projects_as_of
+
+    project = past["project"]
+    approved_match = project.eu_match_eur
+    earmarked = LedgerEntry.objects.filter(fund=project.fund, kind=LedgerEntry.Kind.CONTRIBUTION).first()
+    request = ledger_services.reversal_request_create(user=world.treasurer_a, entry=earmarked, reason="Wrong payer",
+                                                      idempotency_key="rev-earmarked")
+    ledger_services.reversal_approve(user=world.officer, request=request)
+    project.refresh_from_db()
+    assert project.eu_match_eur < approved_match
+
+    then = {p.project.pk: p for p in projects_as_of(end=past["end"])}[project.pk]
+    now = {p.project.pk: p for p in projects_as_of(end=timezone.localdate())}[project.pk]
+    assert then.match_committed_eur == approved_match
+    assert now.match_committed_eur == project.eu_match_eur
+    window_then = {m.window.pk: m for m in eu_match_as_of(start=past["start"], end=past["end"],
+                                                          projects=[then])}[past["window"].pk]
+    assert window_then.committed_eur == approved_match
