@@ -2,6 +2,7 @@
 
 import io
 import random
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
@@ -9,13 +10,14 @@ import pytest
 
 from projects import demo, selectors
 from projects.models import Enterprise, FundingWindow, Project, ProjectStatus
+from reports.asof import projects_as_of
 from tests.projects.factories import eur_rate, member_household, today
 
 pytestmark = pytest.mark.django_db
 
 
 def test_demo_covers_every_status_and_running_it_twice_changes_nothing(world):
-    for days in range(0, 130):
+    for days in range(0, 400):  # the demo's rates go back 400 days
         eur_rate(today() - timedelta(days=days))
     for _ in range(12):
         household = member_household(world.association_a, world.village_a)
@@ -30,6 +32,10 @@ def test_demo_covers_every_status_and_running_it_twice_changes_nothing(world):
     assert Enterprise.objects.filter(jamoat=world.jamoat_a, kind="cooperative").count() in (1, 2)
     completed = projects.filter(status="completed")
     assert all(p.attachments.filter(kind="completion").exists() for p in completed)
+    # Each step is dated as it would have happened: 100 days ago the works of all four had started
+    # and none was finished, so a report for a past quarter has its projects.
+    then = Counter(p.status for p in projects_as_of(end=today() - timedelta(days=100)))
+    assert then["in_progress"] == 4 and then["completed"] == 0, then
     # Only association A has members and a treasurer: it carries the whole target in this test.
     assert abs(selectors.enterprise_remittances_eur(user=None) - Decimal("126000")) < Decimal("200")
     before = (Project.objects.count(), Enterprise.objects.count(), window.committed_eur)
