@@ -158,6 +158,9 @@ def _replication_window(officer, today, programme) -> FundingWindow:
         lead = window.cofunders.order_by("position").first()
         cofunding.cofunder_update(user=officer, cofunder=lead,
                                   name="Swiss Agency for Development and Cooperation (SDC)")
+    if not window.name_tg:
+        FundingWindow.objects.filter(pk=window.pk).update(name_tg="Даври маблағгузории такрорӣ 2025–2028",
+                                                          name_ru="Окно софинансирования тиражирования 2025–2028")
     if not window.cofunders.filter(code="hukumat").exists():
         cofunding.cofunder_add(user=officer, window=window, code="hukumat", name="District hukumat", currency="TJS",
                                ratio=Decimal("1"), cap_per_project=Decimal("250000"), budget=Decimal("15000000"))

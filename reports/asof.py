@@ -231,10 +231,12 @@ class WindowMatch:
         return localized(self.window)
 
 
-def eu_match_as_of(*, start: date, end: date, projects: list[ProjectAsOf]) -> list[WindowMatch]:
-    """Per funding window: the EU match committed by the approvals of projects still committed
-    at the period end (to date and approved in the period), released by grants dated up to the
-    end net of their reversals dated up to the end, and what remains of the window's budget."""
+def eu_match_as_of(*, start: date, end: date, projects: list[ProjectAsOf],
+                   programme_id: int | None = None) -> list[WindowMatch]:
+    """Per funding window (of the programme, when given): the EU match committed to projects
+    still committed at the period end (to date, and approved in the period), released by grants
+    dated up to the end net of their reversals dated up to the end, and what remains of the
+    window's budget."""
     moment, begin = cutoff(end), cutoff(start - timedelta(days=1))
     committed = [p for p in projects if p.status in COMMITTED_STATUSES]
     approvals = {e.project_id: e for e in ProjectEvent.objects.filter(
@@ -250,8 +252,11 @@ def eu_match_as_of(*, start: date, end: date, projects: list[ProjectAsOf]) -> li
         pair[0] += eur
         if day >= start:
             pair[1] += eur
+    opened = FundingWindow.objects.filter(opens_on__lte=end)
+    if programme_id is not None:
+        opened = opened.filter(programme_id=programme_id)
     windows = FundingWindow.objects.filter(pk__in={p.project.window_id for p in projects} | set(
-        FundingWindow.objects.filter(opens_on__lte=end).values_list("pk", flat=True))).order_by("opens_on", "name")
+        opened.values_list("pk", flat=True))).order_by("opens_on", "name")
     result = []
     for window in windows:
         mine = [p for p in committed if p.project.window_id == window.pk]

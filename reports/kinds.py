@@ -161,7 +161,7 @@ class Report:
             generated_at=timezone.localtime(), generated_by=params.get("generated_by") or _("Scheduled report"),
             progress=progress, money=money, projects=projects,
             projects_by_status=projects_by_status_as_of(projects),
-            match=eu_match_as_of(start=start, end=end, projects=projects),
+            match=eu_match_as_of(start=start, end=end, projects=projects, programme_id=programme.pk),
             outreach=training.counselling_and_campaign_counts(start=start, end=end, jamoat_ids=scope_ids,
                                                               programme_id=programme.pk),
             research=survey_summary_as_of(end=end, jamoat_ids=scope_ids),

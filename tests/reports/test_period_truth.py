@@ -212,3 +212,17 @@ def test_projects_annex_prints_the_match_committed_at_the_period_end_not_todays(
     window_then = {m.window.pk: m for m in eu_match_as_of(start=past["start"], end=past["end"],
                                                           projects=[then])}[past["window"].pk]
     assert window_then.committed_eur == approved_match
+
+
+def test_programme_report_lists_only_its_own_programmes_funding_windows(world, past, programme):
+    """Another programme's window (its name and budget) never appears in this programme's report."""
+    from reports.asof import eu_match_as_of, projects_as_of
+    from tests.factories import make_programme_with
+
+    other = make_window("other-2026", programme=make_programme_with(code="other"), opens_on=past["start"])
+    projects = projects_as_of(end=past["end"], programme_id=past["window"].programme_id)
+    windows = {m.window.pk for m in eu_match_as_of(start=past["start"], end=past["end"], projects=projects,
+                                                   programme_id=past["window"].programme_id)}
+    assert past["window"].pk in windows and other.pk not in windows
+    assert other.pk in {m.window.pk for m in eu_match_as_of(start=past["start"], end=past["end"],
+                                                            projects=projects)}
