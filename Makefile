@@ -37,7 +37,7 @@ lint: install
 
 test: messages lint
 	$(PY) manage.py makemigrations --check --dry-run -v1
-	$(BIN)/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS)
 
 bench: messages
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
