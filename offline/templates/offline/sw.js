@@ -32,6 +32,8 @@ const notRedirected = {
 const offlinePages = new workbox.strategies.NetworkFirst({
   cacheName: PAGES_CACHE,
   networkTimeoutSeconds: 5,
+  // Pages vary on Cookie and Accept-Language; the copy is this user's, in their language.
+  matchOptions: { ignoreVary: true },
   plugins: [notRedirected, new workbox.cacheableResponse.CacheableResponsePlugin({ statuses: [200] })],
 });
 
@@ -45,7 +47,7 @@ workbox.routing.registerRoute(
 );
 workbox.routing.setCatchHandler(async ({ request }) => {
   if (request.mode === "navigate") {
-    const cached = await caches.match(OUTBOX_URL, { cacheName: PAGES_CACHE });
+    const cached = await caches.match(OUTBOX_URL, { cacheName: PAGES_CACHE, ignoreVary: true });
     if (cached) return cached;
   }
   return Response.error();
