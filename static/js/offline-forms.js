@@ -252,6 +252,7 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    say("");
     var payload = payloadOf();
     if (kind === "attendance" && payload.members.length === 0) {
       say(strings.tick_someone, true);
@@ -286,6 +287,7 @@
     reference = data;
     if (!data) say(strings.no_reference, true);
     resetForm();
+    form.querySelector("[data-offline-fields]").disabled = false;
     if (!editing) return null;
     return store.get(editing).then(function (record) {
       if (!record) { editing = null; return; }
