@@ -47,8 +47,8 @@ bench: messages
 makemessages: install
 	$(PY) manage.py makemessages --no-wrap -l tg -l ru -l en --ignore=.venv --ignore='*/migrations/*' \
 	  --ignore=communities --ignore=households --ignore=associations --ignore=remittances \
-	  --ignore=projects --ignore=training --ignore=reports --ignore=tests --ignore=bench -v0
-	for app in communities households associations remittances projects training reports; do \
+	  --ignore=projects --ignore=training --ignore=reports --ignore=offline --ignore=tests --ignore=bench -v0
+	for app in communities households associations remittances projects training reports offline; do \
 	  mkdir -p $$app/locale && (cd $$app && ../$(PY) ../manage.py makemessages --no-wrap -l tg -l ru -l en -v0); done
 
 # axe-core for the accessibility browser test, vendored from npm at a pinned version and checked

@@ -11,7 +11,6 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from households import services as household_services
 from offline import forms
@@ -46,8 +45,7 @@ def attendance(*, user, payload: dict, key: str) -> dict:
         user=user, session=session, member_ids=[m.pk for m in data["members"]])
     return {
         "number": session.pk,
-        "label": ngettext("%(count)d person marked present", "%(count)d people marked present",
-                          added + already) % {"count": added + already},
+        "label": _("Present: %(count)d") % {"count": added + already},
         "url": reverse("training:session-detail", args=[session.pk]), "replayed": added == 0,
     }
 

@@ -218,8 +218,8 @@
       event.preventDefault();
       store.records(user).then(function (records) {
         var waiting = records.filter(function (r) { return store.pending(r) || r.state === "refused"; }).length;
-        if (waiting && !window.confirm(t("confirm_logout", "Records wait to be sent: %s. Log out and discard them?")
-          .replace("%s", waiting))) {
+        if (waiting && !window.confirm(t("confirm_logout", "Records wait to be sent: {count}. Log out and discard them?")
+          .replace("{count}", waiting))) {
           return false;
         }
         return store.forget(user, waiting > 0).then(forgetPages).then(function () { return true; });
