@@ -85,7 +85,9 @@ def outbox(request):
         "strings": outbox_strings()})
 
 
-def _form_page(request, kind: str):
+@login_required
+def form_page(request, kind: str):
+    """One of the offline forms (its choices come from the phone's reference data)."""
     if kind not in selectors.offline_kinds(request.user):
         raise PermissionDenied
     context = {
@@ -96,26 +98,6 @@ def _form_page(request, kind: str):
         "educations": Member.Education.choices, "statuses": Household.Status.choices,
     }
     return render(request, FORMS[kind][0], context)
-
-
-@login_required
-def contribution(request):
-    return _form_page(request, "contribution")
-
-
-@login_required
-def attendance(request):
-    return _form_page(request, "attendance")
-
-
-@login_required
-def household(request):
-    return _form_page(request, "household")
-
-
-@login_required
-def consultation(request):
-    return _form_page(request, "consultation")
 
 
 @require_GET

@@ -221,3 +221,21 @@ def test_amount_is_read_as_typed(world, treasurer):
     payer = make_household(world.village_a, member_of=world.association_a)
     send(treasurer, "contribution", contribution(world, payer, amount="1 234,50", currency="TJS"))
     assert LedgerEntry.objects.get().amount.amount == Decimal("1234.50")
+
+
+def test_each_role_gets_only_its_offline_forms(world, client_for):
+    treasurer = client_for(world.treasurer_a)
+    assert treasurer.get("/offline/contribution/").status_code == 200
+    assert treasurer.get("/offline/household/").status_code == 403
+    staff = client_for(world.staff_a)
+    for kind in ("attendance", "household", "consultation"):
+        assert staff.get(f"/offline/{kind}/").status_code == 200
+    assert staff.get("/offline/contribution/").status_code == 403
+    assert client_for(world.outsider).get("/offline/consultation/").status_code == 403
+
+
+def test_outsider_cannot_send_a_contribution(world, client_for):
+    make_rates()
+    payer = make_household(world.village_a, member_of=world.association_a)
+    answer = send(client_for(world.outsider), "contribution", contribution(world, payer))
+    assert answer.status_code == 400 and LedgerEntry.objects.count() == 0
