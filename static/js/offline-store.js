@@ -183,6 +183,11 @@
           return update(record.id, { state: "refused", message: answer.message || "", errors: answer.errors || {},
                                      differences: answer.differences || [] }).then(function () { return "refused"; });
         }
+        if (response.status === 422 && answer && answer.non_field_errors) {
+          // The key was used before for something else (the server's idempotency register).
+          return update(record.id, { state: "refused", message: answer.non_field_errors.join(" "), errors: {} })
+            .then(function () { return "refused"; });
+        }
         var stop = response.status < 500;  // signed out, CSRF token of an old session
         return update(record.id, { state: "waiting", message: (answer && answer.message) || "" })
           .then(function () { return stop ? "stop" : "later"; });

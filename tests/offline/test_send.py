@@ -139,7 +139,7 @@ def test_attendance_sent_twice_is_one_row_per_person(world, client_for):
     payload = {"session": session.pk, "members": [str(m.pk) for m in people]}
     key = str(uuid.uuid4())
     assert send(staff, "attendance", payload, key).status_code == 201
-    assert send(staff, "attendance", payload, key).status_code in (200, 201)
+    assert send(staff, "attendance", payload, key).status_code == 200
     assert Attendance.objects.filter(session=session).count() == 3
 
 
@@ -239,3 +239,28 @@ def test_outsider_cannot_send_a_contribution(world, client_for):
     payer = make_household(world.village_a, member_of=world.association_a)
     answer = send(client_for(world.outsider), "contribution", contribution(world, payer))
     assert answer.status_code == 400 and LedgerEntry.objects.count() == 0
+
+
+def test_a_key_used_for_another_kind_of_record_is_refused(world, client_for):
+    staff = client_for(world.staff_a)
+    key = str(uuid.uuid4())
+    consultation = {"jamoat": world.jamoat_a.pk, "person_name": "Умед Назаров",
+                    "date": timezone.localdate().isoformat(), "topic": "work_patent", "outcome": "informed"}
+    assert send(staff, "consultation", consultation, key).status_code == 201
+    household = {"village": world.village_a.pk, "members": [
+        {"last_name": "Каримов", "first_name": "Фарҳод", "sex": "M", "birth_year": "1980", "relation": "head"}]}
+    answer = send(staff, "household", household, key)
+    assert answer.status_code == 422 and answer.json()["non_field_errors"]
+    assert Household.objects.count() == 0
+
+
+def test_a_replayed_answer_is_the_first_one(world, client_for):
+    staff = client_for(world.staff_a)
+    session = SessionFactory(jamoat=world.jamoat_a, date=timezone.localdate() - timedelta(days=1))
+    people = members_in(world.village_a, 2)
+    key = str(uuid.uuid4())
+    payload = {"session": session.pk, "members": [str(m.pk) for m in people]}
+    first = send(staff, "attendance", payload, key)
+    again = send(staff, "attendance", payload, key)
+    assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
