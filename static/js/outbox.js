@@ -24,13 +24,43 @@
       registration = reg;
       return navigator.serviceWorker.ready;
     }).then(function (reg) {
-      if (reg.active && navigator.onLine) reg.active.postMessage({ type: "warm" });
+      if (reg.active && navigator.onLine && warmDue()) reg.active.postMessage({ type: "warm" });
       return reg;
     }).catch(function () { return null; });
   }
 
-  function refreshReference() {
+  // The worker re-fetches the offline pages (in the user's language) at most once an hour, not on
+  // every page: a 2G line has better things to carry.
+  var WARM_KEY = "mha-offline-warm";
+  var WARM_MS = 60 * 60 * 1000;
+  function warmDue() {
+    var mark = user + "|" + document.documentElement.lang;
+    var last = {};
+    try { last = JSON.parse(localStorage.getItem(WARM_KEY) || "{}"); } catch (e) { last = {}; }
+    if (last.mark === mark && Date.now() - last.at < WARM_MS) return false;
+    try { localStorage.setItem(WARM_KEY, JSON.stringify({ mark: mark, at: Date.now() })); } catch (e) { return true; }
+    return true;
+  }
+
+  // The lists are fetched again on the offline pages, after records were sent, and otherwise at
+  // most every 15 minutes.
+  var REFERENCE_MS = 15 * 60 * 1000;
+  var offlinePage = location.pathname.indexOf("/offline/") === 0;
+  function referenceDue(force) {
+    if (force || offlinePage) return Promise.resolve(true);
+    return store.getReference(user).then(function (kept) {
+      return !kept || Date.now() - new Date(kept.fetched_at).getTime() > REFERENCE_MS;
+    });
+  }
+
+  function refreshReference(force) {
     if (!navigator.onLine) return Promise.resolve(null);
+    return referenceDue(force).then(function (due) {
+      return due ? fetchReference() : null;
+    });
+  }
+
+  function fetchReference() {
     return fetch(root.dataset.reference, { credentials: "same-origin", cache: "no-store" }).then(function (r) {
       return r.ok ? r.json() : null;
     }).then(function (data) {
@@ -42,7 +72,7 @@
   function sync() {
     if (syncing) return syncing;
     syncing = store.sync().then(function (outcome) {
-      return refreshReference().then(function () { return outcome; });
+      return refreshReference(outcome && outcome.sent > 0).then(function () { return outcome; });
     }).catch(function () { return null; }).then(function (outcome) {
       syncing = null;
       draw();
@@ -222,6 +252,7 @@
           .replace("{count}", waiting))) {
           return false;
         }
+        try { localStorage.removeItem(WARM_KEY); } catch (e) { /* private mode: nothing kept */ }
         return store.forget(user, waiting > 0).then(forgetPages).then(function () { return true; });
       }).catch(function () { return true; }).then(function (go) {
         if (!go) return;
