@@ -202,7 +202,8 @@ class StaleEdit(ValidationError):
         self.differences = differences
 
 
-OFFLINE_EDITABLE = ("address", "phone", "notes", "status")
+# Phones stay off the devices: an offline change covers these only.
+OFFLINE_EDITABLE = ("address", "notes", "status")
 
 
 @transaction.atomic

@@ -72,7 +72,6 @@ class MemberRecord(forms.Form):
 class HouseholdEditRecord(forms.Form):
     household = forms.ModelChoiceField(queryset=Household.objects.none())
     address = forms.CharField(max_length=255, required=False)
-    phone = forms.CharField(max_length=40, required=False)
     notes = forms.CharField(required=False)
     status = forms.ChoiceField(choices=Household.Status.choices)
 

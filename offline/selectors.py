@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from associations.models import Association, Membership
 from communities.models import Jamoat, Village
-from households.models import Member
+from households.models import Household, Member
 from mha_portal.scoping import scope_for
 from remittances.models import ExchangeRate, Fund
 from training.models import TrainingSession
@@ -27,7 +27,7 @@ def offline_kinds(user) -> list[str]:
     if scope.association_ids:
         kinds.append("contribution")
     if scope.jamoat_ids:
-        kinds += ["attendance", "household", "consultation"]
+        kinds += ["attendance", "household", "household_edit", "consultation"]
     return kinds
 
 
@@ -60,7 +60,13 @@ def _staff_data(jamoat_ids) -> dict:
     people = (Member.objects.filter(household__village__jamoat_id__in=jamoat_ids)
               .filter(Q(household__status="active"))
               .select_related("household__village").order_by("last_name", "first_name", "pk")[:PEOPLE_LIMIT])
+    households = (Household.objects.filter(village__jamoat_id__in=jamoat_ids).select_related("head", "village")
+                  .order_by("code")[:PEOPLE_LIMIT])
     return {
+        # What the phone saw of each household: an offline change is refused if it changed since.
+        "jamoat_households": [{"id": h.pk, "code": h.code, "name": h.head.full_name if h.head else "",
+                               "village": h.village_id, "address": h.address, "notes": h.notes,
+                               "status": h.status, "updated_at": h.updated_at.isoformat()} for h in households],
         "jamoats": [{"id": j.pk, "name": str(j)} for j in Jamoat.objects.filter(pk__in=jamoat_ids).order_by("name")],
         "villages": [{"id": v.pk, "jamoat": v.jamoat_id, "name": str(v)}
                      for v in Village.objects.filter(jamoat_id__in=jamoat_ids).order_by("name")],
@@ -76,7 +82,7 @@ def reference_for(user) -> dict:
     scope = scope_for(user)
     data = {"user": user.pk, "fetched_at": timezone.now().isoformat(), "kinds": offline_kinds(user),
             "associations": [], "funds": [], "households": [], "rate_dates": {}, "jamoats": [], "villages": [],
-            "sessions": [], "people": []}
+            "sessions": [], "people": [], "jamoat_households": []}
     if scope.association_ids:
         data.update(_treasurer_data(scope.association_ids))
     if scope.jamoat_ids:

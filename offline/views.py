@@ -30,6 +30,7 @@ FORMS = {
     "contribution": ("offline/contribution.html", "offline:contribution"),
     "attendance": ("offline/attendance.html", "offline:attendance"),
     "household": ("offline/household.html", "offline:household"),
+    "household_edit": ("offline/household_edit.html", "offline:household-edit"),
     "consultation": ("offline/consultation.html", "offline:consultation"),
 }
 
@@ -151,7 +152,8 @@ def send(request, kind: str):
         result = handler(user=request.user, payload=payload, key=request.headers.get("Idempotency-Key"))
     except StaleEdit as stale:
         return _refused(stale.messages[0], 409, differences=[
-            {"field": field, "device": device, "server": server} for field, device, server in stale.differences])
+            {"field": field, "label": str(Household._meta.get_field(field).verbose_name), "device": device,
+             "server": server} for field, device, server in stale.differences])
     except IdempotencyConflict as conflict:
         return _refused(conflict.messages[0], 422)
     except PermissionDenied as denied:

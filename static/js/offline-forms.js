@@ -37,6 +37,7 @@
     associations: function (a) { return a.name; },
     funds: function (f) { return f.name; },
     households: function (h) { return h.code + (h.name ? " — " + h.name : ""); },
+    jamoat_households: function (h) { return h.code + (h.name ? " — " + h.name : ""); },
     villages: function (v) { return v.name; },
     jamoats: function (j) { return j.name; },
     sessions: function (s) { return s.date.split("-").reverse().join(".") + " — " + s.name + ", " + s.venue; },
@@ -114,8 +115,29 @@
     });
   }
 
+  // Choosing a household to change: its fields as the phone knows them, and that snapshot is sent
+  // along ("seen") so that the server can refuse the change if the household changed since.
+  var seen = null;
+  function known(select) {
+    return ((reference && reference[select.dataset.ref]) || []).find(function (i) { return String(i.id) === select.value; });
+  }
+  function snapshot(select, item) {
+    if (!item) return null;
+    var taken = { updated_at: item.updated_at };
+    select.dataset.fills.split(" ").forEach(function (name) { taken[name] = item[name]; });
+    return taken;
+  }
+  function chosen(select) {
+    var item = known(select);
+    seen = snapshot(select, item);
+    select.dataset.fills.split(" ").forEach(function (name) {
+      if (item && form.elements[name]) form.elements[name].value = item[name];
+    });
+  }
+
   form.addEventListener("change", function (event) {
     if (event.target.name) fillDependents(event.target.name);
+    if (event.target.dataset.fills !== undefined) chosen(event.target);
     rateHint();
   });
   form.querySelectorAll("[data-search-for]").forEach(function (search) {
@@ -178,6 +200,7 @@
         data[input.name] = input.value;
       }
     });
+    if (seen) data.seen = seen;
     if (memberList) {
       data.members = Array.prototype.map.call(memberList.querySelectorAll("[data-member]"), function (row) {
         var member = {};
@@ -202,6 +225,7 @@
     if (kind === "attendance") {
       return textOf("session") + " · " + strings.people.replace("%s", data.members.length);
     }
+    if (kind === "household_edit") return textOf("household") + " · " + textOf("status");
     if (kind === "household") {
       var head = data.members.find(function (m) { return m.relation === "head"; }) || data.members[0] || {};
       return [head.last_name, head.first_name].join(" ") + " · " + textOf("village");
@@ -214,6 +238,12 @@
       if (name === "members" && memberList) {
         memberList.replaceChildren();
         payload.members.forEach(addMember);
+        return;
+      }
+      if (name === "seen") {
+        // Corrected after a refusal: the change now rests on the household as last fetched.
+        var select = form.querySelector("[data-fills]");
+        seen = snapshot(select, known(select)) || payload.seen;
         return;
       }
       var value = payload[name];
@@ -231,6 +261,7 @@
 
   function resetForm() {
     form.reset();
+    seen = null;
     form.querySelectorAll("input[type=date]").forEach(function (input) {
       input.value = today();
       input.max = today();

@@ -158,7 +158,7 @@
                                  "data-testid": "record-message" }, record.message));
     }
     (record.differences || []).forEach(function (d) {
-      item.appendChild(el("p", { "class": "hint" }, d.field + ": " + t("device", "phone") + " “" + d.device +
+      item.appendChild(el("p", { "class": "hint", "data-testid": "record-difference" }, (d.label || d.field) + ": " + t("device", "phone") + " “" + d.device +
                           "”, " + t("server", "server") + " “" + d.server + "”"));
     });
     if (record.state === "refused" || record.state === "waiting") {

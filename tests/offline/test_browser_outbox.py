@@ -23,6 +23,7 @@ from tests.offline.helpers import (
     fill_contribution,
     fill_household,
     records,
+    save,
     wait_for_states,
     wait_until_ready_offline,
 )
@@ -163,3 +164,34 @@ def test_logout_with_nothing_waiting_clears_the_lists_without_asking(world, live
     page.wait_for_url("**/accounts/login/**")
     assert dialogs == []
     assert device_stores(page) == {"outbox": 0, "reference": 0, "meta": 0, "pages": 0}
+
+
+def test_household_changed_at_the_centre_meanwhile_is_not_overwritten(world, live_server, phone_page):
+    page = phone_page
+    household = make_household(world.village_a)
+    ready(page, live_server, "staff-a", ["/offline/", "/offline/household-edit/"])
+    page.goto(f"{live_server.url}/offline/household-edit/")
+    page.context.set_offline(True)
+    page.locator("#id_household").select_option(str(household.pk))
+    page.get_by_label("Address").fill("Typed on the phone")
+    save(page)
+    household.address = "Changed at the centre"
+    household.save()
+
+    page.context.set_offline(False)
+    page.goto(f"{live_server.url}/offline/")
+    wait_for_states(page, {"refused"}, 1)
+    record = page.locator("[data-state=refused]")
+    expect(record.get_by_test_id("record-message")).to_contain_text("changed on the server")
+    expect(record.get_by_test_id("record-difference")).to_contain_text("Changed at the centre")
+    household.refresh_from_db()
+    assert household.address == "Changed at the centre"
+
+    # Corrected: the change is made again on top of what the server now has, and goes through.
+    record.get_by_role("link", name="Correct").click()
+    expect(page.get_by_label("Address")).to_have_value("Typed on the phone")
+    page.get_by_test_id("offline-save").click()
+    page.wait_for_url(f"{live_server.url}/offline/")
+    wait_for_states(page, {"saved"}, 1)
+    household.refresh_from_db()
+    assert household.address == "Typed on the phone"
