@@ -268,7 +268,7 @@
 
   window.MHAOutbox.ready = store.getMeta("session").then(function (previous) {
     // Another person signed in on this phone: the lists of the previous one go.
-    return previous && previous.user !== user ? store.forget(previous.user, false) : null;
+    return previous && previous.user !== user ? store.forget(previous.user, false).then(forgetPages) : null;
   }).then(function () {
     return store.putMeta("session", { user: user, csrf: root.dataset.csrf });
   }).then(function () {
