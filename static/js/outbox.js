@@ -151,6 +151,10 @@
         receipt.appendChild(document.createTextNode(" · " + t("verification", "Verification code") + ": "));
         receipt.appendChild(el("code", { "data-testid": "verification-code" }, record.result.verification_code));
       }
+      if (record.result.posted_at) {
+        receipt.appendChild(document.createTextNode(" · " + t("reached", "Reached the ledger") + " " +
+                                                    when(record.result.posted_at)));
+      }
       item.appendChild(receipt);
     }
     if (record.message) {
