@@ -52,7 +52,8 @@ def outbox_strings() -> dict:
     strings = {
         "state_waiting": _("Waiting"), "state_sending": _("Sending"), "state_saved": _("Saved on the server"),
         "state_refused": _("Refused by the server"), "made_on": _("made on the phone"),
-        "verification": _("Verification code"), "reached": _("Reached the ledger"), "device": _("on the phone"), "server": _("on the server"),
+        "verification": _("Verification code"), "reached": _("Reached the ledger"),
+        "device": _("on the phone"), "server": _("on the server"),
         "correct": _("Correct"), "resend": _("Send again"), "discard": _("Discard"),
         "confirm_discard": _("Discard this record? It has not reached the server."),
         "counts": _("%(waiting)s waiting, %(refused)s refused, %(saved)s saved"),
