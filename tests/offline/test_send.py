@@ -265,3 +265,14 @@ def test_a_replayed_answer_is_the_first_one(world, client_for):
     again = send(staff, "attendance", payload, key)
     assert again.status_code == 200 and again["Idempotent-Replayed"] == "true"
     assert again.json() == first.json()
+
+
+def test_receipt_states_when_recorded_on_the_phone_and_when_it_reached_the_ledger(world, treasurer):
+    import io
+
+    from pypdf import PdfReader
+
+    payer = make_household(world.village_a, member_of=world.association_a)
+    answer = send(treasurer, "contribution", contribution(world, payer)).json()
+    text = " ".join(PdfReader(io.BytesIO(treasurer.get(answer["url"]).content)).pages[0].extract_text().split())
+    assert "Recorded on the treasurer's phone" in text and "Reached the ledger" in text
