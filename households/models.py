@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from communities.models import Village
+from mha_portal import idempotency
 from mha_portal.scoping import ScopedManager, ScopeRule
 from privacy.fields import EncryptedTextField
 
@@ -46,7 +47,11 @@ class Household(models.Model):
     pseudonymised_at = models.DateTimeField(_("pseudonymised"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
-    history = HistoricalRecords(excluded_fields=["search_text", "phone_index", "updated_at"])
+    # A registration sent from the offline outbox carries the device's key: sent twice, one household.
+    idempotency_key = idempotency.key_field()
+    idempotency_fingerprint = idempotency.fingerprint_field()
+    history = HistoricalRecords(excluded_fields=["search_text", "phone_index", "updated_at", "idempotency_key",
+                                                 "idempotency_fingerprint"])
     objects = ScopedManager()
     # The associations app (issue 4) adds association="memberships__association_id" so that a
     # treasurer sees the member households of their MHA.

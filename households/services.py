@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from communities.models import Village
 from households.models import ConsentRecord, Household, Member, MigrationEpisode
 from households.translit import digits, fold
+from mha_portal import idempotency
 from mha_portal.scoping import can_write_in_jamoat
 from privacy.audit import log_access
 from privacy.crypto import phone_tokens
@@ -105,15 +106,36 @@ def _single_head(members: list[dict]) -> None:
 
 @transaction.atomic
 def household_create(*, user, village: Village, members: list[dict], address: str = "", phone: str = "",
-                     notes: str = "", status: str = Household.Status.ACTIVE, code: str = "") -> Household:
-    """A household and its members in one go; the member whose relation is "head" heads it."""
+                     notes: str = "", status: str = Household.Status.ACTIVE, code: str = "",
+                     idempotency_key: str | None = None) -> Household:
+    """A household and its members in one go; the member whose relation is "head" heads it.
+
+    With `idempotency_key` (the offline outbox's record id) a second sending returns the first
+    household instead of registering it twice.
+    """
     _check_writable_village(user, village)
     if not members:
         raise ValidationError(_("A household needs at least one member."))
     _single_head(members)
+    if idempotency_key is None:
+        return _household_insert(user=user, village=village, members=members, code=code, key=None, fingerprint="",
+                                 fields={"address": address, "phone": phone, "notes": notes, "status": status})
+    content = {"village": village, "members": members, "address": address, "phone": phone, "notes": notes,
+               "status": status, "code": code}
+
+    def create(key: str, fingerprint: str) -> Household:
+        return _household_insert(user=user, village=village, members=members, code=code, key=key,
+                                 fingerprint=fingerprint,
+                                 fields={"address": address, "phone": phone, "notes": notes, "status": status})
+
+    return idempotency.run_idempotent(Household, key=idempotency_key, content=content, create=create)
+
+
+def _household_insert(*, user, village: Village, members: list[dict], code: str, key: str | None,
+                      fingerprint: str, fields: dict) -> Household:
     code = validate_household_code(code) if code.strip() else next_household_code(village)
-    household = Household(code=code, village=village,
-                          address=address, phone=phone, notes=notes, status=status)
+    household = Household(code=code, village=village, idempotency_key=key, idempotency_fingerprint=fingerprint,
+                          **fields)
     _save(household, user)
     for data in members:
         member = _member_insert(user=user, household=household, fields=data)
@@ -167,6 +189,40 @@ def household_update(*, user, household: Household, members: list[dict] | None =
     household_refresh_search_text(household_ids=[household.pk])
     household.refresh_from_db()
     return household
+
+
+class StaleEdit(ValidationError):
+    """The household changed on the server after the device fetched it: the device's edit is
+    refused, not merged (ODK Central answers 409 the same way). `differences` lists each field
+    whose server value is not the one the device saw: (field, device's value, server's value)."""
+
+    def __init__(self, differences: list[tuple[str, str, str]]):
+        super().__init__(_("This household was changed on the server after your phone fetched it. "
+                           "Check the differences, then make your change again."), code="stale_edit")
+        self.differences = differences
+
+
+# Phones stay off the devices: an offline change covers these only.
+OFFLINE_EDITABLE = ("address", "notes", "status")
+
+
+@transaction.atomic
+def household_update_from_device(*, user, household: Household, seen: dict, changes: dict) -> Household:
+    """An edit made offline: `seen` holds the household's fields as the device fetched them
+    (with "updated_at"), `changes` the new values. Refused with StaleEdit when the household was
+    edited on the server since; otherwise applied through `household_update`."""
+    household = Household.objects.select_for_update().get(pk=household.pk)
+    if not can_write_in_jamoat(user, household.village.jamoat_id):
+        raise PermissionDenied(_("You cannot change households in this jamoat."))
+    unknown = set(changes) - set(OFFLINE_EDITABLE)
+    if unknown:
+        raise ValidationError(_("Unknown fields: %(fields)s") % {"fields": ", ".join(sorted(unknown))})
+    if seen.get("updated_at") != household.updated_at.isoformat():
+        differences = [(name, str(seen.get(name, "")), str(getattr(household, name)))
+                       for name in OFFLINE_EDITABLE if str(seen.get(name, "")) != str(getattr(household, name))]
+        raise StaleEdit(differences or [("updated_at", str(seen.get("updated_at", "")),
+                                         household.updated_at.isoformat())])
+    return household_update(user=user, household=household, **changes)
 
 
 def _check_head_change(member: Member) -> None:

@@ -185,6 +185,15 @@ def request_fingerprint(request) -> str:
     return digest.hexdigest()
 
 
+# Endpoints that answer JSON, whose answers are kept and replayed like the API's: the API, and the
+# one the offline outbox sends its records to (offline/views.py `send`).
+JSON_PATHS = ("/api/", "/offline/send/")
+
+
+def _answers_json(path: str) -> bool:
+    return path.startswith(JSON_PATHS)
+
+
 def _replay(record):
     from django.http import HttpResponse, HttpResponseRedirect
 
@@ -201,7 +210,7 @@ def _conflict(request):
     from django.http import HttpResponse, JsonResponse
 
     message = str(IdempotencyConflict().messages[0])
-    if request.path.startswith("/api/"):
+    if _answers_json(request.path):
         return JsonResponse({"non_field_errors": [message]}, status=422)
     return HttpResponse(message, status=422, content_type="text/plain; charset=utf-8")
 
@@ -266,7 +275,7 @@ class IdempotencyMiddleware:
             response = self.get_response(request)
             if response.status_code >= 400:
                 transaction.set_rollback(True)  # refused or failed: nothing stays, the key is free again
-            elif not _store(record, response, api=request.path.startswith("/api/")):
+            elif not _store(record, response, api=_answers_json(request.path)):
                 record.delete()  # done, but not replayable as such: the per-model keys still hold
             return response
 

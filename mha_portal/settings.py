@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "projects",
     "training",
     "reports",
+    "offline",
 ]
 
 MIDDLEWARE = [
@@ -299,6 +300,9 @@ SPECTACULAR_SETTINGS = {
 # Request keys (Idempotency-Key / the forms' hidden key) are one namespace per user and kept 30 days:
 # a phone that queued a submission offline for a week still gets the first answer on replay.
 IDEMPOTENCY_KEY_TTL_DAYS = int(os.environ.get("IDEMPOTENCY_KEY_TTL_DAYS", "30"))
+# Added to the offline service worker's version (offline/worker.py): a new value makes every phone
+# install a new worker, with new cache names, even when no precached file changed.
+OFFLINE_APP_VERSION = os.environ.get("OFFLINE_APP_VERSION", "")
 
 # Lock a username from one address only: a whole centre shares one NAT address.
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))

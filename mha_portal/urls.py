@@ -6,12 +6,18 @@ from django.views.i18n import JavaScriptCatalog
 from households import picker
 from mha_portal import views
 from mha_portal.forms import LoginForm
+from offline import views as offline_views
 from privacy.urls import account_urlpatterns as second_factor_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("work/<str:kind>/<int:pk>/<str:verdict>/", views.work_decide, name="work-decide"),
     path("people/pick/", picker.pick, name="person-picker"),
+    # The service worker and manifest of the offline outbox live at the root: a worker controls
+    # only the pages under its own path.
+    path("sw.js", offline_views.service_worker, name="service-worker"),
+    path("manifest.webmanifest", offline_views.manifest, name="manifest"),
+    path("offline/", include("offline.urls")),
     path("healthz", views.healthz, name="healthz"),
     path("audit/", views.audit_log, name="audit-log"),
     path("history/<str:app_label>/<str:model_name>/<int:pk>/", views.history, name="history"),

@@ -213,6 +213,10 @@ class LedgerEntry(models.Model):
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     entry_date = models.DateField(_("date"))
     posted_at = models.DateTimeField(_("posted"), default=timezone.now, editable=False)
+    # When a contribution recorded offline was saved on the treasurer's phone (the outbox); it
+    # reached the ledger at `posted_at`. Not part of the chain's hash: the device's clock is not
+    # evidence, only a statement printed on the receipt.
+    device_recorded_at = models.DateTimeField(_("recorded on the device"), null=True, blank=True, editable=False)
     amount = MoneyField(_("amount"), **MONEY)
     rate = models.DecimalField(_("rate (TJS per unit)"), max_digits=14, decimal_places=6)
     rate_date = models.DateField(_("rate date"))

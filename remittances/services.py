@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -181,20 +181,29 @@ def general_fund(association: Association) -> Fund:
 
 # --- contributions --------------------------------------------------------------------------
 
+# A phone's clock may run a little ahead of the server's.
+DEVICE_CLOCK_SLACK = timedelta(minutes=10)
+
 
 def contribution_post(*, user, association: Association, fund: Fund, payer, amount, currency: str,
                       entry_date: date, channel: str, migrant=None, note: str = "",
-                      idempotency_key: str | None) -> LedgerEntry:
+                      idempotency_key: str | None, device_recorded_at: datetime | None = None) -> LedgerEntry:
     """Record money paid in by a member household; gives the next receipt number of the MHA.
 
     `amount` may be a Decimal or text as typed ("1 234,50"). A retry with the same key returns
-    the first entry.
+    the first entry. `device_recorded_at`: when the offline outbox saved it on the phone (the
+    receipt shows it next to the moment it reached the ledger); `entry_date` stays as typed.
     """
     _require(may_keep_books(user, association))
     amount, currency = _money(amount, currency)
     content = {"kind": "contribution", "association": association, "fund": fund, "payer": payer,
                "amount": amount, "currency": currency, "entry_date": entry_date, "channel": channel,
                "migrant": migrant, "note": note}
+    if device_recorded_at is not None:
+        if device_recorded_at > timezone.now() + DEVICE_CLOCK_SLACK:
+            raise ValidationError({"device_recorded_at": _("The phone's clock is ahead: set its date and time.")},
+                                  code="device_clock_ahead")
+        content["device_recorded_at"] = device_recorded_at
 
     def create(key: str, fingerprint: str) -> LedgerEntry:
         _check_fund(fund, association)
@@ -214,7 +223,7 @@ def contribution_post(*, user, association: Association, fund: Fund, payer, amou
             rate=conversion.rate, rate_date=conversion.rate_date, rate_source=conversion.rate_source,
             eur_rate=conversion.eur_rate, amount_tjs=conversion.tjs, amount_eur=conversion.eur, channel=channel,
             payer=payer, migrant=migrant, note=note, created_by=user, idempotency_key=key,
-            idempotency_fingerprint=fingerprint)
+            idempotency_fingerprint=fingerprint, device_recorded_at=device_recorded_at)
         return _append(book, entry, receipt=True)
 
     with transaction.atomic():

@@ -18,6 +18,7 @@ from simple_history.models import HistoricalRecords
 
 from communities.models import Facility, Jamoat, Region
 from households.models import Household, Member
+from mha_portal import idempotency
 from mha_portal.scoping import ScopedManager, ScopeRule
 
 
@@ -205,7 +206,10 @@ class Consultation(models.Model):
     programme = models.ForeignKey("communities.Programme", on_delete=models.PROTECT, null=True, blank=True,
                                   related_name="consultations", verbose_name=_("programme"),
                                   help_text=_("The programme this is run under; empty: every programme of the jamoat."))
-    history = HistoricalRecords()
+    # A consultation sent from the offline outbox carries the device's key: sent twice, one row.
+    idempotency_key = idempotency.key_field()
+    idempotency_fingerprint = idempotency.fingerprint_field()
+    history = HistoricalRecords(excluded_fields=["idempotency_key", "idempotency_fingerprint"])
     objects = ScopedManager()
     scope_rule = ScopeRule(jamoat="jamoat_id", programme="programme_id")
 

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import Facility, Jamoat
 from households.models import Household, Member
+from mha_portal import idempotency
 from mha_portal.scoping import can_write_in_jamoat, scope_for
 from training.models import (
     SHARE_FIELDS,
@@ -191,12 +192,22 @@ def _check_not_future(day: date | None, field: str) -> None:
 
 
 @transaction.atomic
-def consultation_create(*, user, **fields) -> Consultation:
-    consultation = Consultation(counsellor=user, **{k: v for k, v in fields.items() if k in CONSULTATION_FIELDS})
-    _require_jamoat(user, consultation.jamoat_id)
-    _check_member_in_jamoat(consultation.member, consultation.jamoat)
-    _check_not_future(consultation.date, "date")
-    return _save(consultation)
+def consultation_create(*, user, idempotency_key: str | None = None, **fields) -> Consultation:
+    """A consultation; with `idempotency_key` (the offline outbox's record id) a second sending
+    returns the first row."""
+    fields = {k: v for k, v in fields.items() if k in CONSULTATION_FIELDS}
+
+    def create(key: str | None, fingerprint: str) -> Consultation:
+        consultation = Consultation(counsellor=user, idempotency_key=key, idempotency_fingerprint=fingerprint,
+                                    **fields)
+        _require_jamoat(user, consultation.jamoat_id)
+        _check_member_in_jamoat(consultation.member, consultation.jamoat)
+        _check_not_future(consultation.date, "date")
+        return _save(consultation)
+
+    if idempotency_key is None:
+        return create(None, "")
+    return idempotency.run_idempotent(Consultation, key=idempotency_key, content=fields, create=create)
 
 
 @transaction.atomic
@@ -343,3 +354,20 @@ def attendance_update(*, user, session: TrainingSession, shown_ids: Iterable[int
     removed, _count = session.attendances.filter(member_id__in=shown - present).delete()
     Attendance.objects.bulk_create([Attendance(session=session, member_id=pk) for pk in present - already])
     return len(present - already), removed
+
+
+@transaction.atomic
+def attendance_mark_present(*, user, session: TrainingSession, member_ids: Iterable[int]) -> tuple[int, int]:
+    """Mark these people present, leaving everyone else as they are (a register kept offline only
+    adds ticks). Sending it again adds nothing: one row per person and session. Returns (added,
+    already present)."""
+    _require_jamoat(user, session.jamoat_id)
+    wanted = set(member_ids)
+    members = list(Member.objects.filter(pk__in=wanted).select_related("household__village"))
+    if len(members) != len(wanted) or not wanted:
+        raise ValidationError({"member": _("Some of the people chosen no longer exist. Reload the page.")})
+    _check_attendees(session, members)
+    TrainingSession.objects.select_for_update().filter(pk=session.pk).get()
+    already = set(session.attendances.filter(member_id__in=wanted).values_list("member_id", flat=True))
+    Attendance.objects.bulk_create([Attendance(session=session, member_id=pk) for pk in wanted - already])
+    return len(wanted - already), len(already)
