@@ -83,14 +83,19 @@ def _prepare(scale: str) -> dict:
 
 
 def _officer():
-    """The demo's programme officer, or (national data) an officer made for the benchmark."""
+    """The demo's programme officer, or (national data) an officer made for the benchmark: an
+    officer of the programme every national jamoat is enrolled in, so pages show all of them."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from communities.models import ProgrammeOfficer
     from mha_portal.scoping import OFFICER_GROUP
+    from reports.demo import PROGRAMME
+    from reports.models import Programme
 
     user, _ = get_user_model().objects.get_or_create(username="officer")
     user.groups.add(Group.objects.get_or_create(name=OFFICER_GROUP)[0])
+    ProgrammeOfficer.objects.get_or_create(user=user, programme=Programme.objects.get(code=PROGRAMME["code"]))
     return user
 
 

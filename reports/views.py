@@ -74,7 +74,8 @@ def dashboard(request):
     with reading_from_replica():
         progress = programme_progress(user=request.user, programme=programme, start=start, end=end,
                                       jamoat_ids=jamoat_ids)
-        money = money_panel(start=start, end=end, jamoat_ids=progress.scope_ids, programme_id=programme.pk)
+        money = money_panel(start=start, end=end, jamoat_ids=progress.scope_ids, programme_id=programme.pk,
+                            from_summaries=True)
     return render(request, "reports/dashboard.html", {
         "programme": programme, "progress": progress, "period": period, "status_rule": STATUS_RULE,
         "status_chart": status_by_jamoat_chart(progress, _("Indicators by status and jamoat")),
