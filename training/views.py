@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
@@ -24,6 +23,7 @@ from households.models import Member
 from households.picker import picker_initial
 from mha_portal.forms import show_service_error
 from mha_portal.inputs import parse_id
+from mha_portal.paging import capped_page
 from mha_portal.pdf import render_pdf
 from mha_portal.scoping import can_write_in_jamoat, get_editable_or_404, get_visible_or_404, scope_for
 from training import selectors, services
@@ -57,7 +57,7 @@ PAGE_SIZE = 25
 
 
 def _page(request, queryset, size: int = PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+    return capped_page(queryset, size, request.GET.get("page"))
 
 
 def _int(value) -> int | None:
