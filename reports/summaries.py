@@ -37,6 +37,7 @@ ZERO: Totals = (Decimal(0), Decimal(0), 0)
 # pg_advisory_xact_lock(class, jamoat): one writer of a jamoat's totals at a time, so that a
 # back-dated entry's new row and a concurrent entry's update cannot miss each other.
 _LOCK_CLASS = 0x4C44
+_COLUMNS = "jamoat_id, day, currency, business, original, eur, entries"
 
 
 def _related(entry: LedgerEntry, name: str, model, field: str):
@@ -55,18 +56,19 @@ def counts_as_raised(entry: LedgerEntry) -> bool:
 
 
 def summaries_add_entry(entry: LedgerEntry) -> None:
-    """Add a new entry to its jamoat's running totals (four small queries, none on the ledger)."""
+    """Add a new entry to its jamoat's running totals: the day's row, and the rows of later days
+    when the entry is back-dated. Two statements on PostgreSQL, none reading the ledger."""
     if not counts_as_raised(entry):
         return
-    key = {"jamoat_id": _related(entry, "association", Association, "jamoat_id"),
-           "currency": entry.amount.currency.code,
-           "business": _related(entry, "fund", Fund, "kind") == Fund.Kind.BUSINESS}
     amount = entry.amount.amount
-    original = -amount if entry.amount_tjs < 0 else amount
+    change = {"original": -amount if entry.amount_tjs < 0 else amount, "eur": entry.amount_eur}
+    key = {"currency": entry.amount.currency.code,
+           "business": _related(entry, "fund", Fund, "kind") == Fund.Kind.BUSINESS}
+    if connection.vendor == "postgresql":
+        _add_on_postgresql(entry, key, change)
+        return
+    key["jamoat_id"] = _related(entry, "association", Association, "jamoat_id")
     with transaction.atomic():
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_LOCK_CLASS, key["jamoat_id"]])
         rows = LedgerDayTotal.objects.filter(**key)
         before = rows.filter(day__lt=entry.entry_date).order_by("-day").values_list(
             "original", "eur", "entries").first() or ZERO
@@ -74,7 +76,34 @@ def summaries_add_entry(entry: LedgerEntry) -> None:
                                                            eur=before[1], entries=before[2])],
                                            ignore_conflicts=True)
         rows.filter(day__gte=entry.entry_date).update(
-            original=F("original") + original, eur=F("eur") + entry.amount_eur, entries=F("entries") + 1)
+            original=F("original") + change["original"], eur=F("eur") + change["eur"], entries=F("entries") + 1)
+
+
+def _add_on_postgresql(entry: LedgerEntry, key: dict, change: dict) -> None:
+    table = LedgerDayTotal._meta.db_table
+    with connection.cursor() as cursor:
+        # The lock first, in its own statement: the next one's snapshot then sees every entry of
+        # the jamoat committed before it.
+        cursor.execute(f"SELECT jamoat_id, pg_advisory_xact_lock(%s, jamoat_id::integer) FROM "
+                       f"{Association._meta.db_table} WHERE id = %s", [_LOCK_CLASS, entry.association_id])
+        jamoat_id = cursor.fetchone()[0]
+        values = {**key, **change, "jamoat": jamoat_id, "day": entry.entry_date}
+        # Later days (a back-dated entry) and the day itself (made from the day before if new).
+        cursor.execute(f"""
+            WITH later AS (
+                UPDATE {table} SET original = original + %(original)s, eur = eur + %(eur)s, entries = entries + 1
+                WHERE jamoat_id = %(jamoat)s AND currency = %(currency)s AND business = %(business)s
+                  AND day > %(day)s)
+            INSERT INTO {table} ({_COLUMNS})
+            SELECT %(jamoat)s, %(day)s, %(currency)s, %(business)s, COALESCE(before.original, 0) + %(original)s,
+                   COALESCE(before.eur, 0) + %(eur)s, COALESCE(before.entries, 0) + 1
+            FROM (SELECT 1) one LEFT JOIN LATERAL (
+                SELECT original, eur, entries FROM {table}
+                WHERE jamoat_id = %(jamoat)s AND currency = %(currency)s AND business = %(business)s
+                  AND day < %(day)s ORDER BY day DESC LIMIT 1) before ON true
+            ON CONFLICT (jamoat_id, currency, business, day) DO UPDATE
+            SET original = {table}.original + %(original)s, eur = {table}.eur + %(eur)s,
+                entries = {table}.entries + 1""", values)
 
 
 def on_ledger_entry_saved(sender, instance: LedgerEntry, created: bool, raw: bool = False, **kwargs) -> None:
@@ -101,9 +130,6 @@ def _recomputed_sql() -> str:
                  OR (e.kind = '{LedgerEntry.Kind.REVERSAL}' AND o.kind = '{LedgerEntry.Kind.CONTRIBUTION}')
               GROUP BY a.jamoat_id, e.entry_date, e.amount_currency, f.kind = '{Fund.Kind.BUSINESS}') daily
         WINDOW running AS (PARTITION BY jamoat_id, currency, business ORDER BY day)"""
-
-
-_COLUMNS = "jamoat_id, day, currency, business, original, eur, entries"
 
 
 @transaction.atomic
