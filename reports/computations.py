@@ -9,6 +9,8 @@ never 0. Adding a source means writing one function here; nothing else changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -18,7 +20,6 @@ from django.utils.translation import gettext_lazy as _
 
 from associations.models import Association
 from communities.models import Facility, ResourceCentre
-from households.models import Member
 from projects import selectors as projects
 from remittances.models import Fund, LedgerEntry
 from reports.summaries import business_eur_by_jamoat
@@ -106,17 +107,42 @@ def telephony_and_cafes(window: Window) -> Actual:
                             "centre__jamoat_id", window, distinct="centre_id")
 
 
+@contextmanager
+def shared_reads():
+    """Within it, computations of the same records for several windows (to date, in the period)
+    read them once: a dashboard asks each indicator for two windows."""
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+_shared: ContextVar[dict | None] = ContextVar("reports_computations_shared", default=None)
+
+
+def _completions(window: Window, category: str) -> list:
+    """Completions up to the window's end (from the shared read when there is one), then its start."""
+    shared = _shared.get()
+    key = ("completions", category, window.jamoat_ids, window.programme_id, window.end)
+    done = None if shared is None else shared.get(key)
+    if done is None:
+        done = training.completions(jamoat_ids=window.jamoat_ids, categories=[category], end=window.end,
+                                    programme_id=window.programme_id)
+        if shared is not None:
+            shared[key] = done
+    return [c for c in done if window.start is None or c.completed_on >= window.start]
+
+
 def _completed_households(window: Window, category: str) -> Actual:
     """Distinct households with a member who completed a module of the category; by sex, the
     distinct people who completed one (a household may have a woman and a man trained)."""
-    done = training.completions(jamoat_ids=window.jamoat_ids, categories=[category], start=window.start,
-                                end=window.end, programme_id=window.programme_id)
+    done = _completions(window, category)
     per_jamoat: dict[int, set[int]] = {}
     for completion in done:
         per_jamoat.setdefault(completion.jamoat_id, set()).add(completion.household_id)
-    people = {c.member_id for c in done}
     by_sex: dict[str, Decimal] = {}
-    for sex in Member.objects.filter(pk__in=people).values_list("sex", flat=True) if people else []:
+    for sex in {c.member_id: c.sex for c in done}.values():
         by_sex[sex] = by_sex.get(sex, Decimal(0)) + 1
     return Actual(by_jamoat={j: Decimal(len(h)) for j, h in per_jamoat.items()}, by_sex=by_sex,
                   distinct_total=Decimal(len({c.household_id for c in done})))

@@ -22,7 +22,7 @@ from projects import selectors as projects
 from projects.models import Project, ProjectStatus
 from remittances.models import LedgerEntry
 from reports import summaries
-from reports.computations import REGISTRY, Actual, Window, compute
+from reports.computations import REGISTRY, Actual, Window, compute, shared_reads
 from reports.integrity import verify_chains
 from reports.models import Indicator, Programme, ReportJob, Target
 
@@ -245,9 +245,11 @@ def programme_progress(*, user, programme: Programme, start: date, end: date,
     rows = []
     for indicator in indicators:
         targets = {t.jamoat_id: TargetValue(t.low, t.high) for t in indicator.targets.all()}
-        to_date = compute(indicator.computation, Window(end=end, jamoat_ids=window_ids, programme_id=programme.pk))
-        in_period = compute(indicator.computation, Window(start=start, end=end, jamoat_ids=window_ids,
-                                                          programme_id=programme.pk))
+        with shared_reads():  # the two windows read the records once
+            to_date = compute(indicator.computation, Window(end=end, jamoat_ids=window_ids,
+                                                            programme_id=programme.pk))
+            in_period = compute(indicator.computation, Window(start=start, end=end, jamoat_ids=window_ids,
+                                                              programme_id=programme.pk))
         target = _scope_target(indicator, jamoats, targets, whole)
         if to_date is None:
             rows.append(IndicatorRow(indicator, _progress(indicator, programme, end, None, None, target), False))

@@ -19,7 +19,7 @@ from mha_portal.forms import show_service_error
 from mha_portal.replica import reading_from_replica
 from mha_portal.scoping import can_decide_in_programme, get_visible_or_404, scope_for
 from reports import services
-from reports.charts import region_charts, status_by_jamoat_chart
+from reports.charts import MAX_JAMOAT_BARS, region_charts, status_by_jamoat_chart
 from reports.forms import PeriodForm, ReportRequestForm, TargetForm, last_quarter
 from reports.kinds import REPORTS
 from reports.models import Indicator, ReportJob, TargetRevision
@@ -54,6 +54,12 @@ def _chosen_programme(request):
     return current_programme(request.user)
 
 
+def _status_chart(progress):
+    if len(progress.jamoats) > MAX_JAMOAT_BARS:
+        return status_by_jamoat_chart(progress, _("Indicators by status and district"), by_district=True)
+    return status_by_jamoat_chart(progress, _("Indicators by status and jamoat"))
+
+
 @login_required
 def dashboard(request):
     programme = _chosen_programme(request)
@@ -78,7 +84,7 @@ def dashboard(request):
                             from_summaries=True)
     return render(request, "reports/dashboard.html", {
         "programme": programme, "progress": progress, "period": period, "status_rule": STATUS_RULE,
-        "status_chart": status_by_jamoat_chart(progress, _("Indicators by status and jamoat")),
+        "status_chart": _status_chart(progress),
         "region_charts": region_charts(progress) if progress.whole_programme else [],
         "money": money,
         "form": _request_form(request.user), "jobs": report_jobs_for(request.user)[:5],

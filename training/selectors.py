@@ -137,6 +137,7 @@ class Completion:
     module_id: int
     jamoat_id: int
     completed_on: date
+    sex: str = ""
 
 
 def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categories: Iterable[str] | None = None,
@@ -165,7 +166,7 @@ def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categorie
                     order_by=[F("session__date").asc(), F("session_id").asc()]),
     ).filter(rank=F("required"))
     rows = ranked.values_list("member_id", "member__household_id", "session__module_id",
-                              "member__household__village__jamoat_id", "session__date")
+                              "member__household__village__jamoat_id", "session__date", "member__sex")
     result = [Completion(*row) for row in rows]
     return [c for c in result if (start is None or c.completed_on >= start) and (end is None or c.completed_on <= end)]
 

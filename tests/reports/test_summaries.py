@@ -106,3 +106,46 @@ def test_dashboard_queries_do_not_grow_with_the_ledger(world, postings, client_f
         contribute(world.treasurer_a, world.association_a, payer, "10", "RUB", on=postings - timedelta(days=days))
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/reports/").status_code == 200
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_postings_in_one_jamoat_keep_the_totals_exact():
+    """Two MHAs of one jamoat posting at once, some entries back-dated: each posting's totals wait
+    for the other's (the jamoat's advisory lock), so none is lost."""
+    import threading
+
+    from django.db import connection
+
+    from associations.models import Association
+    from tests.factories import build_world
+
+    world = build_world()
+    make_rates(days=30)
+    today = timezone.localdate()
+    second = Association.objects.create(jamoat=world.jamoat_a, name="Second MHA of Askalon")
+    treasurer = make_treasurer(second, username="treasurer-second")
+    payers = {world.association_a.pk: make_household(world.village_a, member_of=world.association_a),
+              second.pk: make_household(world.village_a, member_of=second)}
+    jobs = [(world.treasurer_a, world.association_a), (treasurer, second)] * 6
+    barrier = threading.Barrier(len(jobs))
+    errors = []
+
+    def post(index, user, association):
+        try:
+            barrier.wait()
+            contribute(user, association, payers[association.pk], "10", "RUB",
+                       on=today - timedelta(days=index % 4))
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post, args=(i, *job)) for i, job in enumerate(jobs)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert summaries_differences() == []
+    assert LedgerDayTotal.objects.filter(jamoat=world.jamoat_a, day=today).get().entries == 12
