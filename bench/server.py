@@ -6,8 +6,12 @@ view's p95 (ratios from one run are what compares across machines). Then contrib
 posted through the API by 10 clients on one MHA and on 10 MHAs (each request a new
 Idempotency-Key), giving entries per second; the chains are verified afterwards.
 
+Each page is also timed alone (one request, server idle: `alone_ms`): under load a page slower
+than wrk's run completes no request and shows none.
+
 Scale: BENCH_SCALE=demo (default: the 15-jamoat demo, seeded once into its own database) or
 national (the database made by `manage.py reports_national_data`, as `bench.reports` uses).
+BENCH_PART=pages or posting runs one half only; BENCH_SECONDS (10) is each wrk run's length.
 Run it alone: `python -m bench.server` (`make bench` runs it with the others).
 """
 
@@ -20,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -27,6 +32,8 @@ DATABASES = {"demo": "mha_bench_server_demo", "national": "mha_bench_reports_nat
 CLIENTS = 8
 POSTING_CLIENTS = 10
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+# BENCH_PART=pages or posting runs only that half (all: both).
+PART = os.environ.get("BENCH_PART", "all")
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
 POST_SCRIPT = Path(__file__).with_name("wrk_post.lua")
 SECRET = "bench-only-secret-" + "b" * 50
@@ -179,8 +186,11 @@ def _wrk(url: str, headers: dict, *, connections: int, threads: int, script: Pat
     result = subprocess.run([*command, url], capture_output=True, text=True, check=True,
                             env={**os.environ, **(extra_env or {})}, timeout=SECONDS + 300)
     # Requests still in flight when wrk stopped keep the workers busy: let them finish, so the
-    # next measurement does not start behind this one's queue.
-    _check(url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + "/bench/hello", {"X-Forwarded-Proto": "https"})
+    # next measurement does not start behind this one's queue. As many hellos as there were
+    # clients, at once: they are answered only when every worker has worked through its backlog.
+    hello = url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + "/bench/hello"
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        list(pool.map(lambda _n: _check(hello, {"X-Forwarded-Proto": "https"}), range(connections)))
     line = next(line for line in result.stdout.splitlines() if line.startswith("{"))
     return json.loads(line)
 
@@ -198,12 +208,13 @@ def _measure(scale: str) -> dict:
     base = f"http://127.0.0.1:{port}"
     headers = {"Cookie": f"sessionid={world['session']}", "X-Forwarded-Proto": "https"}
     figures: dict = {"scale": scale, "clients": CLIENTS, "seconds_per_page": SECONDS, "pages": {}}
+    pages = PART in ("all", "pages")
     try:
-        for path in ["/bench/hello", *world["pages"].values()]:
+        for path in ["/bench/hello", *(world["pages"].values() if pages else [])]:
             _check(base + path, headers)  # warms both workers' caches
         hello = _wrk(f"{base}/bench/hello", headers, connections=CLIENTS, threads=2, script=WRK_SCRIPT)
         figures["hello"] = hello
-        for name, path in world["pages"].items():
+        for name, path in world["pages"].items() if pages else []:
             started = time.perf_counter()
             _check(base + path, headers)
             alone_ms = round((time.perf_counter() - started) * 1000, 1)
@@ -213,7 +224,8 @@ def _measure(scale: str) -> dict:
             page["alone_ms"] = alone_ms
             page["p95_ratio_to_hello"] = round(page["p95_ms"] / max(hello["p95_ms"], 0.001), 1)
             figures["pages"][name] = page
-        figures["posting"] = _posting(base, world["posting"])
+        if PART in ("all", "posting"):
+            figures["posting"] = _posting(base, world["posting"])
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
