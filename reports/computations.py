@@ -24,7 +24,7 @@ from projects import selectors as projects
 from remittances.models import Fund, LedgerEntry
 from reports.summaries import business_eur_by_jamoat
 from training import selectors as training
-from training.models import Category
+from training.models import Category, TrainingModule
 
 
 @dataclass(frozen=True)
@@ -122,16 +122,19 @@ _shared: ContextVar[dict | None] = ContextVar("reports_computations_shared", def
 
 
 def _completions(window: Window, category: str) -> list:
-    """Completions up to the window's end (from the shared read when there is one), then its start."""
+    """Completions of the category up to the window's end, then from its start. Within
+    `shared_reads`, one reading of the attendances serves both categories and both windows."""
     shared = _shared.get()
-    key = ("completions", category, window.jamoat_ids, window.programme_id, window.end)
+    key = ("completions", window.jamoat_ids, window.programme_id, window.end)
     done = None if shared is None else shared.get(key)
     if done is None:
-        done = training.completions(jamoat_ids=window.jamoat_ids, categories=[category], end=window.end,
-                                    programme_id=window.programme_id)
+        categories = [Category.FINANCIAL, Category.BUSINESS] if shared is not None else [category]
+        category_of = dict(TrainingModule.objects.filter(category__in=categories).values_list("pk", "category"))
+        done = [(category_of[c.module_id], c) for c in training.completions(
+            jamoat_ids=window.jamoat_ids, categories=categories, end=window.end, programme_id=window.programme_id)]
         if shared is not None:
             shared[key] = done
-    return [c for c in done if window.start is None or c.completed_on >= window.start]
+    return [c for kind, c in done if kind == category and (window.start is None or c.completed_on >= window.start)]
 
 
 def _completed_households(window: Window, category: str) -> Actual:

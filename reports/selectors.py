@@ -243,31 +243,33 @@ def programme_progress(*, user, programme: Programme, start: date, end: date,
         Prefetch("targets", queryset=Target.objects.order_by("jamoat_id"))
     )
     rows = []
-    for indicator in indicators:
-        targets = {t.jamoat_id: TargetValue(t.low, t.high) for t in indicator.targets.all()}
-        with shared_reads():  # the two windows read the records once
-            to_date = compute(indicator.computation, Window(end=end, jamoat_ids=window_ids,
-                                                            programme_id=programme.pk))
-            in_period = compute(indicator.computation, Window(start=start, end=end, jamoat_ids=window_ids,
-                                                              programme_id=programme.pk))
-        target = _scope_target(indicator, jamoats, targets, whole)
-        if to_date is None:
-            rows.append(IndicatorRow(indicator, _progress(indicator, programme, end, None, None, target), False))
-            continue
-        row = IndicatorRow(
-            indicator,
-            _progress(indicator, programme, end, to_date.total, in_period.total, target),
-            True,
-            by_region=_by_region(to_date, jamoats) if to_date.per_jamoat else [],
-            by_sex=to_date.by_sex,
-        )
-        for jamoat in jamoats if to_date.per_jamoat else []:
-            row.jamoats.append(JamoatRow(jamoat, _progress(
-                indicator, programme, end, to_date.by_jamoat.get(jamoat.pk, Decimal(0)),
-                in_period.by_jamoat.get(jamoat.pk, Decimal(0)), _jamoat_target(indicator, jamoat.pk, targets))))
-        rows.append(row)
+    with shared_reads():  # indicators of the same records (and both windows) read them once
+        for indicator in indicators:
+            rows.append(_indicator_row(indicator, programme, jamoats, whole, start, end, window_ids))
     return ProgrammeProgress(programme=programme, start=start, end=end, jamoats=jamoats, rows=rows,
                              whole_programme=whole)
+
+
+def _indicator_row(indicator, programme, jamoats, whole, start, end, window_ids) -> IndicatorRow:
+    targets = {t.jamoat_id: TargetValue(t.low, t.high) for t in indicator.targets.all()}
+    to_date = compute(indicator.computation, Window(end=end, jamoat_ids=window_ids, programme_id=programme.pk))
+    in_period = compute(indicator.computation, Window(start=start, end=end, jamoat_ids=window_ids,
+                                                      programme_id=programme.pk))
+    target = _scope_target(indicator, jamoats, targets, whole)
+    if to_date is None:
+        return IndicatorRow(indicator, _progress(indicator, programme, end, None, None, target), False)
+    row = IndicatorRow(
+        indicator,
+        _progress(indicator, programme, end, to_date.total, in_period.total, target),
+        True,
+        by_region=_by_region(to_date, jamoats) if to_date.per_jamoat else [],
+        by_sex=to_date.by_sex,
+    )
+    for jamoat in jamoats if to_date.per_jamoat else []:
+        row.jamoats.append(JamoatRow(jamoat, _progress(
+            indicator, programme, end, to_date.by_jamoat.get(jamoat.pk, Decimal(0)),
+            in_period.by_jamoat.get(jamoat.pk, Decimal(0)), _jamoat_target(indicator, jamoat.pk, targets))))
+    return row
 
 
 def computation_of(indicator: Indicator):

@@ -183,6 +183,18 @@ def households_trained(*, user=None, start: date | None = None, end: date | None
                                                     start=start, end=end)})
 
 
+def households_trained_by_category(*, user=None, categories: Iterable[str],
+                                   jamoat_ids: Iterable[int] | None = None) -> dict[str, dict[int, set[int]]]:
+    """Households with a member who completed a module, per category and jamoat: several
+    categories from one reading of the attendances."""
+    categories = list(categories)
+    category_of = dict(TrainingModule.objects.filter(category__in=categories).values_list("pk", "category"))
+    trained: dict[str, dict[int, set[int]]] = {category: defaultdict(set) for category in categories}
+    for c in completions(user=user, jamoat_ids=jamoat_ids, categories=categories):
+        trained[category_of[c.module_id]][c.jamoat_id].add(c.household_id)
+    return trained
+
+
 # Indicators for the reports app (issue 7) ---------------------------------------------------
 
 def households_completed_financial_education(*, user=None, start: date | None = None, end: date | None = None,

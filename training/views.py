@@ -97,11 +97,12 @@ def home(request):
     _require_scope(request)
     user = request.user
     year_start = date(timezone.localdate().year, 1, 1)
+    trained = selectors.households_trained_by_category(user=user, categories=[Category.FINANCIAL, Category.BUSINESS])
     return render(request, "training/home.html", {
         "modules": TrainingModule.objects.count(),
         "sessions": selectors.session_list(user=user).count(),
-        "financial": selectors.households_completed_financial_education(user=user),
-        "business": sum(selectors.households_trained_in_business_by_jamoat(user=user).values()),
+        "financial": len(set().union(*trained[Category.FINANCIAL].values())),
+        "business": sum(len(households) for households in trained[Category.BUSINESS].values()),
         "outreach": selectors.counselling_and_campaign_counts(user=user, start=year_start),
         "recent": selectors.session_list(user=user)[:5],
     })
