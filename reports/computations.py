@@ -9,8 +9,6 @@ never 0. Adding a source means writing one function here; nothing else changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -22,6 +20,7 @@ from associations.models import Association
 from communities.models import Facility, ResourceCentre
 from projects import selectors as projects
 from remittances.models import Fund, LedgerEntry
+from reports.shared import shared as current_shared
 from reports.summaries import business_eur_by_jamoat
 from training import selectors as training
 from training.models import Category, TrainingModule
@@ -107,24 +106,10 @@ def telephony_and_cafes(window: Window) -> Actual:
                             "centre__jamoat_id", window, distinct="centre_id")
 
 
-@contextmanager
-def shared_reads():
-    """Within it, computations of the same records for several windows (to date, in the period)
-    read them once: a dashboard asks each indicator for two windows."""
-    token = _shared.set({})
-    try:
-        yield
-    finally:
-        _shared.reset(token)
-
-
-_shared: ContextVar[dict | None] = ContextVar("reports_computations_shared", default=None)
-
-
 def _completions(window: Window, category: str) -> list:
     """Completions of the category up to the window's end, then from its start. Within
     `shared_reads`, one reading of the attendances serves both categories and both windows."""
-    shared = _shared.get()
+    shared = current_shared()
     key = ("completions", window.jamoat_ids, window.programme_id, window.end)
     done = None if shared is None else shared.get(key)
     if done is None:

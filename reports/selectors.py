@@ -22,9 +22,10 @@ from projects import selectors as projects
 from projects.models import Project, ProjectStatus
 from remittances.models import LedgerEntry
 from reports import summaries
-from reports.computations import REGISTRY, Actual, Window, compute, shared_reads
+from reports.computations import REGISTRY, Actual, Window, compute
 from reports.integrity import verify_chains
 from reports.models import Indicator, Programme, ReportJob, Target
+from reports.shared import shared_reads
 
 _MONEY = DecimalField(max_digits=18, decimal_places=2)
 

@@ -30,6 +30,7 @@ from associations.models import Association
 from communities.models import Jamoat
 from remittances.models import CURRENCIES, Fund, LedgerEntry
 from reports.models import LedgerDayTotal
+from reports.shared import shared
 
 Key = tuple[int, str, bool]  # jamoat, currency, business fund
 Totals = tuple[Decimal, Decimal, int]  # amount in its currency, EUR, entries
@@ -163,6 +164,18 @@ def _totals_at(days: Iterable[date], jamoat_ids: Iterable[int] | None) -> dict[d
     """The running totals on each day (the last row on or before it) of every jamoat, currency
     and fund kind: two queries, each an index probe per jamoat, currency and fund kind."""
     days = list(days)
+    memo = shared()
+    scope = None if jamoat_ids is None else frozenset(jamoat_ids)
+    if memo is not None:
+        known = {day: memo[("totals", day, scope)] for day in days if ("totals", day, scope) in memo}
+        if len(known) < len(days):
+            for day, totals in _read_totals_at([d for d in days if d not in known], scope).items():
+                memo[("totals", day, scope)] = known[day] = totals
+        return known
+    return _read_totals_at(days, scope)
+
+
+def _read_totals_at(days: list[date], jamoat_ids: frozenset[int] | None) -> dict[date, dict[Key, Totals]]:
     jamoats = Jamoat.objects.all() if jamoat_ids is None else Jamoat.objects.filter(pk__in=jamoat_ids)
     slots = {}
     for index, day in enumerate(days):

@@ -25,6 +25,7 @@ from reports.kinds import REPORTS
 from reports.models import Indicator, ReportJob, TargetRevision
 from reports.national import national_figures
 from reports.selectors import STATUS_RULE, current_programme, money_panel, programme_progress, report_jobs_for
+from reports.shared import shared_reads
 
 
 def _kinds_for(user) -> list[str]:
@@ -77,7 +78,7 @@ def dashboard(request):
             jamoat_ids = [period.cleaned_data["jamoat"].pk]
     # The dashboard's figures come from the read replica when there is one (the job list below
     # them reads the primary: a job the user just requested is there).
-    with reading_from_replica():
+    with reading_from_replica(), shared_reads():
         progress = programme_progress(user=request.user, programme=programme, start=start, end=end,
                                       jamoat_ids=jamoat_ids)
         money = money_panel(start=start, end=end, jamoat_ids=progress.scope_ids, programme_id=programme.pk,
