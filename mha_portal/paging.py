@@ -28,6 +28,8 @@ class CappedPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         """Exact up to the cap; past it, the rows counted (the cap and one: the next page exists)."""
+        if isinstance(self.object_list, (list, tuple)):
+            return len(self.object_list)  # already in memory: nothing to save
         limit = self.per_page * (self.wanted_page + LOOKAHEAD_PAGES)
         # COUNT(*) over a LIMIT subquery: it stops at the cap however long the list.
         counted = self.object_list[:limit + 1].count()

@@ -48,3 +48,9 @@ def test_the_household_list_says_more_than(world, client_for, monkeypatch):
         make_household(world.village_a)
     page = client_for(world.staff_a).get("/households/").content.decode()
     assert "More than 25 households" in page and "Page 1 of more than 1" in page
+
+
+def test_a_list_in_memory_counts_exactly(monkeypatch):
+    monkeypatch.setattr(paging, "LOOKAHEAD_PAGES", 0)
+    page = capped_page(list(range(60)), 25, "1")
+    assert not page.paginator.capped and page.paginator.count == 60 and page.paginator.num_pages == 3
