@@ -11,6 +11,10 @@ Three parts, and a test that holds them together (tests/reports/test_summaries.p
 - `window_totals` and its two readers: the money of a date window, the row at its end minus the
   row before its start, a fixed number of queries whatever the size of the ledger.
 
+The totals follow the jamoat an MHA was in when each entry was posted: an MHA moved to another
+jamoat (an administrator's correction) keeps its past money in the old jamoat until the tables
+are rebuilt, and `--check` reports it.
+
 What counts is what `finance_summary` counts: contributions, net of the reversals of
 contributions, in their own currency (signed by the direction of the entry) and in EUR at
 posting.
