@@ -20,7 +20,6 @@ from django.views.decorators.http import require_GET, require_POST
 from mha_portal import work
 from mha_portal.scoping import Role, get_visible_or_404, scope_for
 
-
 HOME_JAMOATS = 24
 
 
