@@ -161,3 +161,12 @@ def test_ledger_entries_come_newest_first_in_keyset_pages(world, payer, api_for,
         seen += [row["id"] for row in page["results"]]
         url = page["next"]
     assert seen == sorted(made, reverse=True)
+
+
+def test_schema_documents_keyset_pages_for_the_long_lists(world, api_for):
+    schema = api_for(world.admin).get("/api/schema/", {"format": "json"}).json()
+    for path in ("/api/v1/ledger-entries/", "/api/v1/households/"):
+        listing = schema["paths"][path]["get"]
+        assert "cursor" in {p["name"] for p in listing["parameters"]}
+        name = listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+        assert set(schema["components"]["schemas"][name]["properties"]) == {"next", "previous", "results"}
