@@ -4,11 +4,32 @@ import django.db.models.deletion
 from django.db import migrations, models
 
 
+# The totals of the entries already in the ledger (a frozen copy of reports.summaries'
+# recomputation, as it stood when the table was made): the dashboard reads them from now on.
+BUILD = """
+    INSERT INTO reports_ledgerdaytotal (jamoat_id, day, currency, business, original, eur, entries)
+    SELECT jamoat_id, day, currency, business,
+           SUM(original) OVER running, SUM(eur) OVER running, SUM(n) OVER running
+    FROM (SELECT a.jamoat_id, e.entry_date AS day, e.amount_currency AS currency, f.kind = 'business' AS business,
+                 SUM(CASE WHEN e.amount_tjs < 0 THEN -e.amount ELSE e.amount END) AS original,
+                 SUM(e.amount_eur) AS eur, COUNT(*) AS n
+          FROM remittances_ledgerentry e
+          JOIN associations_association a ON a.id = e.association_id
+          JOIN remittances_fund f ON f.id = e.fund_id
+          LEFT JOIN remittances_ledgerentry o ON o.id = e.reverses_id
+          WHERE e.kind = 'contribution' OR (e.kind = 'reversal' AND o.kind = 'contribution')
+          GROUP BY a.jamoat_id, e.entry_date, e.amount_currency, f.kind = 'business') daily
+    WINDOW running AS (PARTITION BY jamoat_id, currency, business ORDER BY day)
+"""
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
         ('communities', '0003_programme_translated_names'),
         ('reports', '0004_merge_20261202_1414'),
+        ('remittances', '0007_merge_0005_translated_names_0006_fund_cash_trigger'),
+        ('associations', '0003_translated_names'),
     ]
 
     operations = [
@@ -30,4 +51,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('jamoat', 'currency', 'business', 'day'), name='ledger_day_total_unique')],
             },
         ),
+        migrations.RunSQL(BUILD, reverse_sql=migrations.RunSQL.noop),
     ]
