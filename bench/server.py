@@ -1,4 +1,5 @@
-"""Pages and posting against a real server: gunicorn (2 workers, production settings) and wrk.
+"""Pages and posting against a real server: gunicorn (production settings) and wrk: 2 workers
+for the pages, 4 (BENCH_POSTING_WORKERS) for the posting.
 
 Each page is loaded by 8 concurrent clients logged in as the programme officer, beside a bare
 Django "hello" view served by the same server, and reported as p50/p95 and as a ratio to that
@@ -6,8 +7,12 @@ view's p95 (ratios from one run are what compares across machines). Then contrib
 posted through the API by 10 clients on one MHA and on 10 MHAs (each request a new
 Idempotency-Key), giving entries per second; the chains are verified afterwards.
 
+Each page is also timed alone (one request, server idle: `alone_ms`): under load a page slower
+than wrk's run completes no request and shows none.
+
 Scale: BENCH_SCALE=demo (default: the 15-jamoat demo, seeded once into its own database) or
 national (the database made by `manage.py reports_national_data`, as `bench.reports` uses).
+BENCH_PART=pages or posting runs one half only; BENCH_SECONDS (10) is each wrk run's length.
 Run it alone: `python -m bench.server` (`make bench` runs it with the others).
 """
 
@@ -20,13 +25,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASES = {"demo": "mha_bench_server_demo", "national": "mha_bench_reports_national"}
 CLIENTS = 8
 POSTING_CLIENTS = 10
+POSTING_WORKERS = int(os.environ.get("BENCH_POSTING_WORKERS", "4"))
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
+# BENCH_PART=pages or posting runs only that half (all: both).
+PART = os.environ.get("BENCH_PART", "all")
 WRK_SCRIPT = Path(__file__).with_name("wrk_report.lua")
 POST_SCRIPT = Path(__file__).with_name("wrk_post.lua")
 SECRET = "bench-only-secret-" + "b" * 50
@@ -83,14 +92,19 @@ def _prepare(scale: str) -> dict:
 
 
 def _officer():
-    """The demo's programme officer, or (national data) an officer made for the benchmark."""
+    """The demo's programme officer, or (national data) an officer made for the benchmark: an
+    officer of the programme every national jamoat is enrolled in, so pages show all of them."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
 
+    from communities.models import ProgrammeOfficer
     from mha_portal.scoping import OFFICER_GROUP
+    from reports.demo import PROGRAMME
+    from reports.models import Programme
 
     user, _ = get_user_model().objects.get_or_create(username="officer")
     user.groups.add(Group.objects.get_or_create(name=OFFICER_GROUP)[0])
+    ProgrammeOfficer.objects.get_or_create(user=user, programme=Programme.objects.get(code=PROGRAMME["code"]))
     return user
 
 
@@ -100,10 +114,14 @@ def _session_for(user) -> str:
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
+    from privacy import mfa
+
     session = SessionStore()
     session[SESSION_KEY] = str(user.pk)
     session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[-1]
     session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    # Officers sign in with a second factor: this session has given it.
+    session[mfa.SESSION_KEY] = user.pk
     session.save()
     return session.session_key
 
@@ -126,15 +144,23 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _serve(port: int, static_root: str) -> subprocess.Popen:
+def _serve(port: int, static_root: str, *, workers: int = 2, collect: bool = True) -> subprocess.Popen:
+    from django.conf import settings
+
+    # The field keys the data were written with (the development ones): production refuses to
+    # start without keys, and the server must read what the preparing process wrote.
     env = {**os.environ, "DJANGO_ENV": "production", "SECRET_KEY": SECRET,
            "ALLOWED_HOSTS": "127.0.0.1", "DJANGO_SETTINGS_MODULE": "bench.settings",
-           "BENCH_STATIC_ROOT": static_root}
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
-                   check=True)
+           "BENCH_STATIC_ROOT": static_root, "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+           "FIELD_HASH_KEY": settings.FIELD_HASH_KEY}
+    if collect:
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env,
+                       check=True)
     server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "bench.wsgi:application", "--workers", "2",
-         "--bind", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env)
+        [str(Path(sys.executable).with_name("gunicorn")), "bench.wsgi:application", "--workers", str(workers),
+         "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
+         # A page slower than gunicorn's 30 s default is measured, not killed (wrk waits as long).
+         "--timeout", "180"], cwd=ROOT, env=env)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -151,20 +177,24 @@ def _check(url: str, headers: dict) -> None:
     import urllib.request
 
     request = urllib.request.Request(url, headers=headers)
-    with urllib.request.urlopen(request, timeout=120) as response:  # noqa: S310 - 127.0.0.1 only
+    with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310 - 127.0.0.1 only
         if response.status != 200 or response.url != url:
             raise RuntimeError(f"{url} answered {response.status} at {response.url}")
 
 
-def _wrk(url: str, headers: dict, *, connections: int, threads: int, script: Path, extra_env=None) -> dict:
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{SECONDS}s", "--timeout", "30s", "-s", str(script)]
+def _wrk(url: str, headers: dict, *, connections: int, threads: int, script: Path, extra_env=None,
+         seconds: int = SECONDS) -> dict:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--timeout", "120s", "-s", str(script)]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     result = subprocess.run([*command, url], capture_output=True, text=True, check=True,
-                            env={**os.environ, **(extra_env or {})}, timeout=SECONDS + 60)
+                            env={**os.environ, **(extra_env or {})}, timeout=SECONDS + 300)
     # Requests still in flight when wrk stopped keep the workers busy: let them finish, so the
-    # next measurement does not start behind this one's queue.
-    _check(url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + "/bench/hello", {"X-Forwarded-Proto": "https"})
+    # next measurement does not start behind this one's queue. As many hellos as there were
+    # clients, at once: they are answered only when every worker has worked through its backlog.
+    hello = url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + "/bench/hello"
+    with ThreadPoolExecutor(max_workers=connections) as pool:
+        list(pool.map(lambda _n: _check(hello, {"X-Forwarded-Proto": "https"}), range(connections)))
     line = next(line for line in result.stdout.splitlines() if line.startswith("{"))
     return json.loads(line)
 
@@ -182,16 +212,29 @@ def _measure(scale: str) -> dict:
     base = f"http://127.0.0.1:{port}"
     headers = {"Cookie": f"sessionid={world['session']}", "X-Forwarded-Proto": "https"}
     figures: dict = {"scale": scale, "clients": CLIENTS, "seconds_per_page": SECONDS, "pages": {}}
+    pages = PART in ("all", "pages")
     try:
-        for path in ["/bench/hello", *world["pages"].values()]:
-            _check(base + path, headers)
+        for path in ["/bench/hello", *(world["pages"].values() if pages else [])]:
+            _check(base + path, headers)  # warms both workers' caches
         hello = _wrk(f"{base}/bench/hello", headers, connections=CLIENTS, threads=2, script=WRK_SCRIPT)
         figures["hello"] = hello
-        for name, path in world["pages"].items():
+        for name, path in world["pages"].items() if pages else []:
+            started = time.perf_counter()
+            _check(base + path, headers)
+            alone_ms = round((time.perf_counter() - started) * 1000, 1)
             page = _wrk(base + path, headers, connections=CLIENTS, threads=2, script=WRK_SCRIPT)
+            # One request with the server otherwise idle: what a page costs (under load a page
+            # slower than wrk's run completes no request, and shows none).
+            page["alone_ms"] = alone_ms
             page["p95_ratio_to_hello"] = round(page["p95_ms"] / max(hello["p95_ms"], 0.001), 1)
             figures["pages"][name] = page
-        figures["posting"] = _posting(base, world["posting"])
+        if PART in ("all", "posting"):
+            # Posting as the issue measured it: its own server with POSTING_WORKERS workers.
+            server.send_signal(signal.SIGTERM)
+            server.wait(timeout=30)
+            server = _serve(port, static_root, workers=POSTING_WORKERS, collect=False)
+            _posting(base, world["posting"], seconds=3)  # warms every worker's code paths, not counted
+            figures["posting"] = {"workers": POSTING_WORKERS, **_posting(base, world["posting"])}
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -200,7 +243,7 @@ def _measure(scale: str) -> dict:
     return figures
 
 
-def _posting(base: str, posting: dict) -> dict:
+def _posting(base: str, posting: dict, seconds: int = SECONDS) -> dict:
     headers = {"Authorization": f"Token {posting['token']}", "Content-Type": "application/json",
                "X-Forwarded-Proto": "https"}
     results = {}
@@ -208,7 +251,7 @@ def _posting(base: str, posting: dict) -> dict:
                            ("ten_mhas", posting["targets"][:POSTING_CLIENTS])):
         env = {"BENCH_TARGETS": json.dumps(targets), "BENCH_DATE": posting["date"]}
         results[label] = _wrk(f"{base}/api/v1/ledger-entries/", headers, connections=POSTING_CLIENTS,
-                              threads=POSTING_CLIENTS, script=POST_SCRIPT, extra_env=env)
+                              threads=POSTING_CLIENTS, script=POST_SCRIPT, extra_env=env, seconds=seconds)
     return results
 
 

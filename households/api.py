@@ -1,7 +1,7 @@
 """/api/v1/households/, /members/ and /migration-episodes/: the same rules as the pages,
 through the same selectors and services."""
 
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -31,7 +31,7 @@ from households.services import (
     member_create,
     member_update,
 )
-from mha_portal.api import ScopedModelViewSet
+from mha_portal.api import KeysetPagination, ScopedModelViewSet
 from mha_portal.inputs import parse_id
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404
 from privacy.audit import LogSensitiveReadsMixin
@@ -197,6 +197,17 @@ def _village_id(text: str) -> int | None:
     return parse_id(text)
 
 
+# The sorts of `households.selectors.SORTS`, in columns the keyset can compare ("newest" by id:
+# registration order, unique where several households share a creation time).
+CURSOR_ORDERINGS = {
+    "code": ("code",), "-code": ("-code",),
+    "head": ("head_last_name", "head_first_name", "code"), "-head": ("-head_last_name", "-head_first_name", "-code"),
+    "village": ("village_name", "code"), "-village": ("-village_name", "-code"),
+    "size": ("size", "code"), "-size": ("-size", "code"),
+    "newest": ("-id",),
+}
+
+
 @extend_schema_view(list=extend_schema(parameters=HOUSEHOLD_PARAMETERS))
 class HouseholdViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
     """Households in the user's scope; staff create and change those of their jamoats."""
@@ -205,6 +216,8 @@ class HouseholdViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
     queryset = Household.objects.all()
     serializer_class = HouseholdSerializer
     filter_backends: list = []
+    # Keyset pages (follow `next`): no COUNT(*) over the registry for every page.
+    pagination_class = KeysetPagination
 
     def _filters(self) -> HouseholdFilters:
         params = self.request.query_params
@@ -217,8 +230,16 @@ class HouseholdViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
 
     def get_queryset(self):
         members = Member.objects.order_by("id")
-        return household_list(user=self.request.user, filters=self._filters()).prefetch_related(
-            Prefetch("members", queryset=members))
+        households = household_list(user=self.request.user, filters=self._filters())
+        if self.action == "list":
+            # The keyset reads its position from the row: the sorted-by columns as attributes.
+            households = households.annotate(head_last_name=F("head__last_name"),
+                                             head_first_name=F("head__first_name"), village_name=F("village__name"))
+        return households.prefetch_related(Prefetch("members", queryset=members))
+
+    def cursor_ordering(self) -> tuple[str, ...]:
+        """The list's sort as keyset columns, each ending in a unique one (code or id)."""
+        return CURSOR_ORDERINGS.get(self._filters().sort, CURSOR_ORDERINGS["code"])
 
     @extend_schema(parameters=[ExportQuerySerializer, *HOUSEHOLD_PARAMETERS],
                    responses={(200, "text/csv"): OpenApiTypes.BINARY})

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -37,6 +36,7 @@ from households.selectors import (
     member_status,
     possible_duplicates,
 )
+from mha_portal.paging import capped_page
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404, scope_for
 from privacy.audit import log_access
 from privacy.forms import PurposeForm
@@ -56,7 +56,7 @@ def household_list_view(request):
     form = HouseholdFilterForm(request.GET or None, user=request.user)
     households = household_list(user=request.user, filters=form.filters() if request.GET else
                                 HouseholdFilterForm(user=request.user).filters())
-    page = Paginator(households, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = capped_page(households, PAGE_SIZE, request.GET.get("page"))
     page.object_list = attach_derived(list(page.object_list))
     if page.object_list:  # the list shows the households' phones
         log_access(user=request.user, kind=AccessEvent.Kind.PAGE, record="households.household",

@@ -20,6 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from mha_portal import work
 from mha_portal.scoping import Role, get_visible_or_404, scope_for
 
+HOME_JAMOATS = 24
+
 
 @login_required
 def home(request):
@@ -55,8 +57,10 @@ def home(request):
                        sessions_week=work.sessions_between(user, today + timedelta(days=1), week_end),
                        follow_ups=work.consultations_to_follow_up(user),
                        duplicates=work.possible_duplicate_groups(user))
-    context["jamoats"] = apps.get_model("communities", "Jamoat").objects.visible_to(user).select_related(
-        "district__region")
+    # An officer of a national programme has hundreds: the first few, and the way to all of them.
+    jamoats = list(apps.get_model("communities", "Jamoat").objects.visible_to(user).select_related(
+        "district__region")[:HOME_JAMOATS + 1])
+    context.update(jamoats=jamoats[:HOME_JAMOATS], more_jamoats=len(jamoats) > HOME_JAMOATS)
     return render(request, "home.html", context)
 
 

@@ -5,7 +5,6 @@ rules via projects.services, refusals shown in the user's language."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from djmoney.money import Money
 from households.picker import picker_initial
 from mha_portal.forms import show_service_error
 from mha_portal.idempotency import key_from_request
+from mha_portal.paging import capped_page
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404, scope_for
 from projects import cofunding, forms, ledger, selectors, services
 from projects.models import Attachment, Enterprise, FundingWindow, Grant, Project, ProjectStatus
@@ -24,7 +24,7 @@ PAGE_SIZE = 25
 
 
 def _page(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return capped_page(queryset, PAGE_SIZE, request.GET.get("page"))
 
 
 # ---------------------------------------------------------------- lists

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from associations.api import households_for_enrolment, idempotent_response
 from associations.models import Association
 from households.models import Household, Member
-from mha_portal.api import ScopedReadOnlyViewSet
+from mha_portal.api import KeysetPagination, ScopedReadOnlyViewSet
 from mha_portal.idempotency import key_from_request
 from mha_portal.scoping import get_visible_or_404
 from remittances import services
@@ -151,8 +151,12 @@ class ExchangeRateViewSet(ScopedReadOnlyViewSet):
 
 
 class LedgerEntryViewSet(ScopedReadOnlyViewSet):
-    queryset = LedgerEntry.objects.order_by("association", "-sequence")
+    """Entries newest first, in keyset pages (follow `next`; no `count`: the ledger is long)."""
+
+    queryset = LedgerEntry.objects.order_by("-id")
     serializer_class = LedgerEntrySerializer
+    pagination_class = KeysetPagination
+    ordering_fields = ["id"]
     filterset_fields = ["association", "fund", "kind", "entry_date", "payer", "receipt_number"]
     search_fields = ["counterparty", "note", "reference"]
 

@@ -62,16 +62,24 @@ def bar_chart(*, title: str, rows: list[tuple[str, list[Segment]]], legend: list
     return mark_safe("".join(parts))  # noqa: S308 - every text above is escaped
 
 
-def status_by_jamoat_chart(progress: ProgrammeProgress, title: str) -> SafeString:
-    """How many indicators each jamoat has achieved, is on track for, or is behind on."""
-    counts = {jamoat.pk: {ACHIEVED: 0, ON_TRACK: 0, BEHIND: 0} for jamoat in progress.jamoats}
+# More jamoats than this and the status chart has a bar per district: 400 bars read as none
+# (and weigh 200 KB); the table and the indicator pages still give every jamoat.
+MAX_JAMOAT_BARS = 40
+
+
+def status_by_jamoat_chart(progress: ProgrammeProgress, title: str, *, by_district: bool = False) -> SafeString:
+    """How many indicators each jamoat (or district: the sum of its jamoats) has achieved, is on
+    track for, or is behind on."""
+    place = (lambda jamoat: jamoat.district) if by_district else (lambda jamoat: jamoat)
+    places = list(dict.fromkeys(place(jamoat) for jamoat in progress.jamoats))
+    counts = {p.pk: {ACHIEVED: 0, ON_TRACK: 0, BEHIND: 0} for p in places}
     for row in progress.rows:
         for jamoat_row in row.jamoats:
             if jamoat_row.progress.status in (ACHIEVED, ON_TRACK, BEHIND):
-                counts[jamoat_row.jamoat.pk][jamoat_row.progress.status] += 1
-    rows = [(str(jamoat), [Segment(Decimal(counts[jamoat.pk][s]), COLOURS[s], f"{STATUS_LABELS[s]}: "
-                                   f"{counts[jamoat.pk][s]}") for s in (ACHIEVED, ON_TRACK, BEHIND)])
-            for jamoat in progress.jamoats]
+                counts[place(jamoat_row.jamoat).pk][jamoat_row.progress.status] += 1
+    rows = [(str(p), [Segment(Decimal(counts[p.pk][s]), COLOURS[s], f"{STATUS_LABELS[s]}: "
+                              f"{counts[p.pk][s]}") for s in (ACHIEVED, ON_TRACK, BEHIND)])
+            for p in places]
     legend = [(str(STATUS_LABELS[s]), COLOURS[s]) for s in (ACHIEVED, ON_TRACK, BEHIND)]
     return bar_chart(title=title, rows=rows, legend=legend)
 

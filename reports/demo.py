@@ -6,6 +6,7 @@ from decimal import Decimal
 from communities.demo import IOM_PROGRAMME, REPLICATION_PROGRAMME
 from communities.models import Programme
 from reports.models import Indicator, Target
+from reports.summaries import summaries_rebuild
 
 # The programmes themselves (with their jamoats) are seeded by communities.demo.
 PROGRAMME = IOM_PROGRAMME
@@ -72,6 +73,12 @@ REPLICATION_TARGETS = {
 
 
 def seed(*, rng, password: str, stdout) -> None:
+    seed_logframes()
+    # The remittances seeder writes its entries in bulk, past the summary tables' receiver.
+    summaries_rebuild()
+
+
+def seed_logframes() -> None:
     _seed_logframe(PROGRAMME, LOGFRAME, names=PROGRAMME_NAMES)
     rows = [(*row[:6], *REPLICATION_TARGETS[row[0]], row[8]) for row in LOGFRAME if row[0] in REPLICATION_TARGETS]
     _seed_logframe(REPLICATION_PROGRAMME, rows)

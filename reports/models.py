@@ -205,3 +205,33 @@ class ReportJob(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.FAILED)
+
+
+class LedgerDayTotal(models.Model):
+    """Money raised to date in one jamoat, per currency and fund kind: the running totals of
+    contributions net of their reversals up to and including `day` (one row per day with an
+    entry). A window's money is the row at its end minus the row before its start, so a
+    dashboard reads a few rows per jamoat whatever the size of the ledger.
+
+    Kept current by `reports.summaries` in the transaction that writes each ledger entry;
+    `manage.py reports_summaries` rebuilds it from the ledger and checks that both agree.
+    """
+
+    jamoat = models.ForeignKey(Jamoat, on_delete=models.PROTECT, related_name="+", verbose_name=_("jamoat"))
+    day = models.DateField(_("day"))
+    currency = models.CharField(_("currency"), max_length=3)
+    business = models.BooleanField(_("business or cooperative fund"))
+    original = models.DecimalField(_("amount in its currency"), max_digits=18, decimal_places=2)
+    eur = models.DecimalField(_("amount in EUR at posting"), max_digits=18, decimal_places=2)
+    entries = models.BigIntegerField(_("entries"))
+
+    class Meta:
+        verbose_name = _("ledger day total")
+        verbose_name_plural = _("ledger day totals")
+        constraints = [
+            models.UniqueConstraint(fields=["jamoat", "currency", "business", "day"],
+                                    name="ledger_day_total_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.jamoat_id} {self.currency} {self.day}"

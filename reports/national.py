@@ -62,7 +62,8 @@ class NationalFigures:
 
 def _figures(programme: Programme, progress: ProgrammeProgress, start: date, end: date) -> ProgrammeFigures:
     jamoat_ids = progress.scope_ids
-    money = money_panel(start=start, end=end, jamoat_ids=jamoat_ids, programme_id=programme.pk)
+    money = money_panel(start=start, end=end, jamoat_ids=jamoat_ids, programme_id=programme.pk,
+                        from_summaries=True)
     counts = Association.objects.filter(jamoat_id__in=jamoat_ids).exclude(
         status=Association.Status.DISSOLVED).aggregate(n=Count("pk"))
     households = Household.objects.filter(village__jamoat_id__in=jamoat_ids).count()
@@ -91,7 +92,7 @@ def national_figures(*, start: date, end: date) -> NationalFigures:
     window = Window(end=end, jamoat_ids=enrolled)
     fin_ed = compute("households_financial_education", window)
     business = compute("households_trained_business", window)
-    money = money_panel(start=start, end=end, jamoat_ids=enrolled)
+    money = money_panel(start=start, end=end, jamoat_ids=enrolled, from_summaries=True)
     households = Household.objects.filter(Q(village__jamoat_id__in=enrolled)).count()
     return NationalFigures(
         start=start, end=end, programmes=per_programme, households=suppress(households),

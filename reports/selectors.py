@@ -21,9 +21,11 @@ from mha_portal.scoping import scope_for
 from projects import selectors as projects
 from projects.models import Project, ProjectStatus
 from remittances.models import LedgerEntry
+from reports import summaries
 from reports.computations import REGISTRY, Actual, Window, compute
 from reports.integrity import verify_chains
 from reports.models import Indicator, Programme, ReportJob, Target
+from reports.shared import shared_reads
 
 _MONEY = DecimalField(max_digits=18, decimal_places=2)
 
@@ -242,29 +244,33 @@ def programme_progress(*, user, programme: Programme, start: date, end: date,
         Prefetch("targets", queryset=Target.objects.order_by("jamoat_id"))
     )
     rows = []
-    for indicator in indicators:
-        targets = {t.jamoat_id: TargetValue(t.low, t.high) for t in indicator.targets.all()}
-        to_date = compute(indicator.computation, Window(end=end, jamoat_ids=window_ids, programme_id=programme.pk))
-        in_period = compute(indicator.computation, Window(start=start, end=end, jamoat_ids=window_ids,
-                                                          programme_id=programme.pk))
-        target = _scope_target(indicator, jamoats, targets, whole)
-        if to_date is None:
-            rows.append(IndicatorRow(indicator, _progress(indicator, programme, end, None, None, target), False))
-            continue
-        row = IndicatorRow(
-            indicator,
-            _progress(indicator, programme, end, to_date.total, in_period.total, target),
-            True,
-            by_region=_by_region(to_date, jamoats) if to_date.per_jamoat else [],
-            by_sex=to_date.by_sex,
-        )
-        for jamoat in jamoats if to_date.per_jamoat else []:
-            row.jamoats.append(JamoatRow(jamoat, _progress(
-                indicator, programme, end, to_date.by_jamoat.get(jamoat.pk, Decimal(0)),
-                in_period.by_jamoat.get(jamoat.pk, Decimal(0)), _jamoat_target(indicator, jamoat.pk, targets))))
-        rows.append(row)
+    with shared_reads():  # indicators of the same records (and both windows) read them once
+        for indicator in indicators:
+            rows.append(_indicator_row(indicator, programme, jamoats, whole, start, end, window_ids))
     return ProgrammeProgress(programme=programme, start=start, end=end, jamoats=jamoats, rows=rows,
                              whole_programme=whole)
+
+
+def _indicator_row(indicator, programme, jamoats, whole, start, end, window_ids) -> IndicatorRow:
+    targets = {t.jamoat_id: TargetValue(t.low, t.high) for t in indicator.targets.all()}
+    to_date = compute(indicator.computation, Window(end=end, jamoat_ids=window_ids, programme_id=programme.pk))
+    in_period = compute(indicator.computation, Window(start=start, end=end, jamoat_ids=window_ids,
+                                                      programme_id=programme.pk))
+    target = _scope_target(indicator, jamoats, targets, whole)
+    if to_date is None:
+        return IndicatorRow(indicator, _progress(indicator, programme, end, None, None, target), False)
+    row = IndicatorRow(
+        indicator,
+        _progress(indicator, programme, end, to_date.total, in_period.total, target),
+        True,
+        by_region=_by_region(to_date, jamoats) if to_date.per_jamoat else [],
+        by_sex=to_date.by_sex,
+    )
+    for jamoat in jamoats if to_date.per_jamoat else []:
+        row.jamoats.append(JamoatRow(jamoat, _progress(
+            indicator, programme, end, to_date.by_jamoat.get(jamoat.pk, Decimal(0)),
+            in_period.by_jamoat.get(jamoat.pk, Decimal(0)), _jamoat_target(indicator, jamoat.pk, targets))))
+    return row
 
 
 def computation_of(indicator: Indicator):
@@ -315,15 +321,25 @@ class Money:
     projects_by_status: list[tuple[str, str, int]]
 
 
+def raised_from_summaries(*, start: date, end: date, jamoat_ids: frozenset[int] | None) -> Finance:
+    """What `finance_summary` gives, but the rates, from the summary tables: two queries of a few
+    rows per jamoat, for pages (reports list the rates, and read the ledger)."""
+    raised = [CurrencyTotal(currency, original, eur, n) for currency, original, eur, n
+              in summaries.raised_by_currency(start=start, end=end, jamoat_ids=jamoat_ids)]
+    return Finance(raised=raised, raised_eur=sum((r.eur for r in raised), Decimal(0)), rates=[])
+
+
 def money_panel(*, start: date, end: date, jamoat_ids: frozenset[int] | None,
-                programme_id: int | None = None) -> Money:
-    """Five queries whatever the data size."""
+                programme_id: int | None = None, from_summaries: bool = False) -> Money:
+    """Five queries whatever the data size; `from_summaries` (pages): money raised from the
+    summary tables, without the list of rates."""
     match = projects.eu_match_totals(user=None, since=start, until=end, jamoat_ids=jamoat_ids,
                                      programme_id=programme_id)
     labels = dict(ProjectStatus.choices)
     by_status = projects.projects_by_status(user=None, since=None, until=end, jamoat_ids=jamoat_ids,
                                             programme_id=programme_id)
-    return Money(finance=finance_summary(start=start, end=end, jamoat_ids=jamoat_ids),
+    raised = raised_from_summaries if from_summaries else finance_summary
+    return Money(finance=raised(start=start, end=end, jamoat_ids=jamoat_ids),
                  match_committed_eur=match.committed_eur, match_released_eur=match.released_eur,
                  projects_by_status=[(code, str(labels[code]), n) for code, n in by_status.items()])
 

@@ -19,12 +19,13 @@ from mha_portal.forms import show_service_error
 from mha_portal.replica import reading_from_replica
 from mha_portal.scoping import can_decide_in_programme, get_visible_or_404, scope_for
 from reports import services
-from reports.charts import region_charts, status_by_jamoat_chart
+from reports.charts import MAX_JAMOAT_BARS, region_charts, status_by_jamoat_chart
 from reports.forms import PeriodForm, ReportRequestForm, TargetForm, last_quarter
 from reports.kinds import REPORTS
 from reports.models import Indicator, ReportJob, TargetRevision
 from reports.national import national_figures
 from reports.selectors import STATUS_RULE, current_programme, money_panel, programme_progress, report_jobs_for
+from reports.shared import shared_reads
 
 
 def _kinds_for(user) -> list[str]:
@@ -54,6 +55,12 @@ def _chosen_programme(request):
     return current_programme(request.user)
 
 
+def _status_chart(progress):
+    if len(progress.jamoats) > MAX_JAMOAT_BARS:
+        return status_by_jamoat_chart(progress, _("Indicators by status and district"), by_district=True)
+    return status_by_jamoat_chart(progress, _("Indicators by status and jamoat"))
+
+
 @login_required
 def dashboard(request):
     programme = _chosen_programme(request)
@@ -71,13 +78,14 @@ def dashboard(request):
             jamoat_ids = [period.cleaned_data["jamoat"].pk]
     # The dashboard's figures come from the read replica when there is one (the job list below
     # them reads the primary: a job the user just requested is there).
-    with reading_from_replica():
+    with reading_from_replica(), shared_reads():
         progress = programme_progress(user=request.user, programme=programme, start=start, end=end,
                                       jamoat_ids=jamoat_ids)
-        money = money_panel(start=start, end=end, jamoat_ids=progress.scope_ids, programme_id=programme.pk)
+        money = money_panel(start=start, end=end, jamoat_ids=progress.scope_ids, programme_id=programme.pk,
+                            from_summaries=True)
     return render(request, "reports/dashboard.html", {
         "programme": programme, "progress": progress, "period": period, "status_rule": STATUS_RULE,
-        "status_chart": status_by_jamoat_chart(progress, _("Indicators by status and jamoat")),
+        "status_chart": _status_chart(progress),
         "region_charts": region_charts(progress) if progress.whole_programme else [],
         "money": money,
         "form": _request_form(request.user), "jobs": report_jobs_for(request.user)[:5],

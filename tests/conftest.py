@@ -82,6 +82,14 @@ def _open_celery_pool():
 
 
 @pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Every test user's password is hashed once: PBKDF2's million rounds took 1 s a user on these
+    2-core machines, 8 s of a test's setup for build_world(). The portal's own hashers are
+    unchanged; logging in still checks the password, with a cheap hash."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
 

@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
@@ -130,13 +131,15 @@ def survey_response_list(*, user, round_id: int | None = None, jamoat_id: int | 
 
 # Completion ------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Completion:
+class Completion(NamedTuple):
+    """A tuple: a national dashboard reads tens of thousands of them per page."""
+
     member_id: int
     household_id: int
     module_id: int
     jamoat_id: int
     completed_on: date
+    sex: str = ""
 
 
 def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categories: Iterable[str] | None = None,
@@ -159,13 +162,14 @@ def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categorie
         attendances = attendances.filter(session__module_id=module_id)
     if member_id is not None:
         attendances = attendances.filter(member_id=member_id)
-    ranked = attendances.annotate(
+    # No ORDER BY: the model's default ordering would sort every completion on disk for nothing.
+    ranked = attendances.order_by().annotate(
         required=F("session__module__sessions_required"),
         rank=Window(RowNumber(), partition_by=[F("member_id"), F("session__module_id")],
                     order_by=[F("session__date").asc(), F("session_id").asc()]),
     ).filter(rank=F("required"))
     rows = ranked.values_list("member_id", "member__household_id", "session__module_id",
-                              "member__household__village__jamoat_id", "session__date")
+                              "member__household__village__jamoat_id", "session__date", "member__sex")
     result = [Completion(*row) for row in rows]
     return [c for c in result if (start is None or c.completed_on >= start) and (end is None or c.completed_on <= end)]
 
@@ -180,6 +184,18 @@ def households_trained(*, user=None, start: date | None = None, end: date | None
     """Distinct households with at least one person who completed a module (of the categories)."""
     return len({c.household_id for c in completions(user=user, jamoat_ids=jamoat_ids, categories=categories,
                                                     start=start, end=end)})
+
+
+def households_trained_by_category(*, user=None, categories: Iterable[str],
+                                   jamoat_ids: Iterable[int] | None = None) -> dict[str, dict[int, set[int]]]:
+    """Households with a member who completed a module, per category and jamoat: several
+    categories from one reading of the attendances."""
+    categories = list(categories)
+    category_of = dict(TrainingModule.objects.filter(category__in=categories).values_list("pk", "category"))
+    trained: dict[str, dict[int, set[int]]] = {category: defaultdict(set) for category in categories}
+    for c in completions(user=user, jamoat_ids=jamoat_ids, categories=categories):
+        trained[category_of[c.module_id]][c.jamoat_id].add(c.household_id)
+    return trained
 
 
 # Indicators for the reports app (issue 7) ---------------------------------------------------

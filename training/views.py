@@ -8,7 +8,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpResponse
@@ -24,6 +23,7 @@ from households.models import Member
 from households.picker import picker_initial
 from mha_portal.forms import show_service_error
 from mha_portal.inputs import parse_id
+from mha_portal.paging import capped_page
 from mha_portal.pdf import render_pdf
 from mha_portal.scoping import can_write_in_jamoat, get_editable_or_404, get_visible_or_404, scope_for
 from training import selectors, services
@@ -57,7 +57,7 @@ PAGE_SIZE = 25
 
 
 def _page(request, queryset, size: int = PAGE_SIZE):
-    return Paginator(queryset, size).get_page(request.GET.get("page"))
+    return capped_page(queryset, size, request.GET.get("page"))
 
 
 def _int(value) -> int | None:
@@ -97,11 +97,12 @@ def home(request):
     _require_scope(request)
     user = request.user
     year_start = date(timezone.localdate().year, 1, 1)
+    trained = selectors.households_trained_by_category(user=user, categories=[Category.FINANCIAL, Category.BUSINESS])
     return render(request, "training/home.html", {
         "modules": TrainingModule.objects.count(),
         "sessions": selectors.session_list(user=user).count(),
-        "financial": selectors.households_completed_financial_education(user=user),
-        "business": sum(selectors.households_trained_in_business_by_jamoat(user=user).values()),
+        "financial": len(set().union(*trained[Category.FINANCIAL].values())),
+        "business": sum(len(households) for households in trained[Category.BUSINESS].values()),
         "outreach": selectors.counselling_and_campaign_counts(user=user, start=year_start),
         "recent": selectors.session_list(user=user)[:5],
     })

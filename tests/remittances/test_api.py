@@ -73,7 +73,7 @@ def test_staff_read_their_jamoats_entries_but_cannot_post(world, payer, api_for)
     entry = contribute(world.treasurer_a, world.association_a, payer)
     assert api_for(world.staff_a).get(f"{URL}{entry.pk}/").status_code == 200
     assert api_for(world.staff_b).get(f"{URL}{entry.pk}/").status_code == 404
-    assert api_for(world.outsider).get(URL).json()["count"] == 0
+    assert api_for(world.outsider).get(URL).json()["results"] == []
     posted = api_for(world.staff_a).post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=new_key())
     assert posted.status_code == 403
 
@@ -148,3 +148,25 @@ def test_amount_too_large_once_converted_is_a_400(world, payer, api_for):
     response = api_for(world.treasurer_a).post(URL, _body(world, payer, amount="999 999 999 999,99", currency="USD"),
                                                format="json", HTTP_IDEMPOTENCY_KEY=new_key())
     assert response.status_code == 400 and "too large" in str(response.json())
+
+
+def test_ledger_entries_come_newest_first_in_keyset_pages(world, payer, api_for, settings):
+    """Following `next` visits every entry once, newest first, and no page counts the ledger."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "PAGE_SIZE": 2}
+    made = [contribute(world.treasurer_a, world.association_a, payer, str(100 + n)).pk for n in range(5)]
+    api, seen, url = api_for(world.treasurer_a), [], URL
+    while url:
+        page = api.get(url).json()
+        assert "count" not in page
+        seen += [row["id"] for row in page["results"]]
+        url = page["next"]
+    assert seen == sorted(made, reverse=True)
+
+
+def test_schema_documents_keyset_pages_for_the_long_lists(world, api_for):
+    schema = api_for(world.admin).get("/api/schema/", {"format": "json"}).json()
+    for path in ("/api/v1/ledger-entries/", "/api/v1/households/"):
+        listing = schema["paths"][path]["get"]
+        assert "cursor" in {p["name"] for p in listing["parameters"]}
+        name = listing["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].split("/")[-1]
+        assert set(schema["components"]["schemas"][name]["properties"]) == {"next", "previous", "results"}

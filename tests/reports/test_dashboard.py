@@ -57,6 +57,17 @@ def test_officer_dashboard_shows_every_indicator_charts_and_money(world, program
     assert "<progress" in page.text and "style=" not in page.text
 
 
+def test_a_programme_of_many_jamoats_charts_status_by_district(world, programme, client_for, monkeypatch):
+    from reports import views
+
+    monkeypatch.setattr(views, "MAX_JAMOAT_BARS", 1)
+    _records(world, 1)
+    page = client_for(world.officer).get(reverse("reports:dashboard"), PERIOD)
+    assert "Indicators by status and district" in page.text
+    assert "Indicators by status and jamoat" not in page.text
+    assert str(world.jamoat_a.district) in page.text
+
+
 def test_staff_dashboard_shows_only_their_jamoat(world, programme, client_for):
     page = client_for(world.staff_a).get(reverse("reports:dashboard"))
     assert page.status_code == 200

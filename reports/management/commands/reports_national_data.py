@@ -18,10 +18,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from associations.models import Association
-from communities.models import District, Facility, Jamoat, Region, ResourceCentre, Village
+from communities.models import District, Enrolment, Facility, Jamoat, Programme, Region, ResourceCentre, Village
 from households.models import Household, Member
 from remittances.chain import entry_digest
 from remittances.models import Fund, LedgerBook, LedgerEntry
+from reports import demo
+from reports.summaries import summaries_rebuild
 from training.models import Attendance, Category, TrainingModule, TrainingSession
 
 REGION_CODE = "national-bench"
@@ -47,6 +49,19 @@ def _copy(model, rows, fields: list[str]) -> None:
         cursor.cursor.copy_expert(f"COPY {model._meta.db_table} ({columns}) FROM STDIN", buffer)
 
 
+def national_programme() -> Programme:
+    """The demo logframe's programme with every national jamoat enrolled, so that an officer of
+    it sees the whole national data set (its dashboard is the one the benchmark loads)."""
+    demo.seed_logframes()
+    programme = Programme.objects.get(code=demo.PROGRAMME["code"])
+    enrolled = set(programme.enrolments.values_list("jamoat_id", flat=True))
+    Enrolment.objects.bulk_create([
+        Enrolment(programme=programme, jamoat_id=pk, enrolled_on=FIRST_DAY)
+        for pk in Jamoat.objects.filter(district__region__code=REGION_CODE).values_list("pk", flat=True)
+        if pk not in enrolled])
+    return programme
+
+
 class Command(BaseCommand):
     help = "Generate the national-scale benchmark programme (PostgreSQL only)."
 
@@ -59,6 +74,7 @@ class Command(BaseCommand):
         if connection.vendor != "postgresql":
             raise CommandError("The national data set needs PostgreSQL (it is loaded with COPY).")
         if Region.objects.filter(code=REGION_CODE).exists():
+            national_programme()
             self.stdout.write("National data already present.")
             return
         rng = random.Random(400)
@@ -67,6 +83,9 @@ class Command(BaseCommand):
             self._households(places, households // jamoats)
             self._training(places, rng)
             self._ledger(places, entries // jamoats, rng)
+            national_programme()
+        # COPY wrote past the posting services: the summary tables are made from the raw rows.
+        summaries_rebuild()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         self.stdout.write(f"Made {jamoats} jamoats, {households} households, {entries} ledger entries.")
