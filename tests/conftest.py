@@ -94,13 +94,6 @@ def _english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """build_world() hashes a password per user; the production PBKDF2 costs about a second per
-    test on these machines. Sign-in still checks the password, only more cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(db):
     from tests.factories import build_world
