@@ -34,7 +34,11 @@ def wait_for_replica(timeout: float = 30.0) -> None:
 
 @pytest.fixture
 def paused_replica():
-    """Stop the replica replaying WAL (as a lagging replica would), and resume it afterwards."""
+    """Stop the replica replaying WAL (as a lagging replica would), and resume it afterwards.
+
+    It catches up first: paused halfway through the previous test's flush, its replay would
+    keep the TRUNCATE's table locks, and a read of those tables on the replica would wait forever."""
+    wait_for_replica()
     _scalar(REPLICA, "SELECT pg_wal_replay_pause()::text")
     try:
         yield

@@ -186,3 +186,19 @@ def test_requires_second_factor_for_officers_and_administrators_only(world, role
     assert mfa.requires_second_factor(getattr(world, role))
     assert not mfa.requires_second_factor(world.staff_a)
     assert not mfa.requires_second_factor(world.treasurer_a)
+
+
+def test_second_factor_pages_send_nothing_in_the_background_while_the_session_id_changes(world, client):
+    """Giving the second factor replaces the session id; a background request of the outbox still
+    carrying the old id could answer after it and sign the person out. So these pages load no
+    outbox script, and the pages after them do."""
+    _password_login(client, world.officer)
+    setup = client.get(reverse("second-factor-setup")).text
+    assert "js/outbox.js" not in setup and "js/offline-store.js" not in setup
+    client.logout()
+    _enrol(world.treasurer_a)
+    _password_login(client, world.treasurer_a)
+    verify = client.get(reverse("second-factor-verify")).text
+    assert "js/outbox.js" not in verify
+    client.post(reverse("second-factor-verify"), {"code": _next_code(), "next": "/"})
+    assert "js/outbox.js" in client.get(reverse("home")).text
