@@ -195,3 +195,35 @@ def test_household_changed_at_the_centre_meanwhile_is_not_overwritten(world, liv
     wait_for_states(page, {"saved"}, 1)
     household.refresh_from_db()
     assert household.address == "Typed on the phone"
+
+
+# The browser's storage estimate, as the phone would give it: the free space comes from
+# localStorage so that the test can make the phone run low between two visits.
+FAKE_STORAGE = """
+window.__persistAsked = 0;
+Object.defineProperty(navigator, "storage", {configurable: true, value: {
+  persisted: () => Promise.resolve(false),
+  persist: () => { window.__persistAsked += 1; return Promise.resolve(true); },
+  estimate: () => {
+    const quota = 500 * 1024 * 1024;
+    const free = Number(localStorage.getItem("test-free-bytes") || quota);
+    return Promise.resolve({quota: quota, usage: quota - free});
+  },
+}});
+"""
+
+
+def test_outbox_asks_for_persistent_storage_and_warns_when_the_phone_runs_low(world, live_server, phone_page):
+    page = phone_page
+    page.context.add_init_script(FAKE_STORAGE)
+    browser_login(page, live_server, "staff-a", PASSWORD)
+    page.goto(f"{live_server.url}/offline/")
+    page.wait_for_function("window.__persistAsked > 0")
+    warning = page.locator("#outbox-low-storage")
+    expect(page.get_by_test_id("outbox-send")).to_be_visible()
+    expect(warning).to_be_hidden()
+
+    page.evaluate("localStorage.setItem('test-free-bytes', String(5 * 1024 * 1024))")
+    page.reload()
+    expect(warning).to_be_visible()
+    expect(warning).to_have_attribute("role", "alert")
