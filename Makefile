@@ -65,8 +65,9 @@ vendor:
 	$(MAKE) vendor-workbox
 
 # Workbox for the service worker of the offline outbox (offline/, static/js/sw.js), the same way:
-# the production build of each module used, pinned and checked file by file. The service worker
-# loads them with importScripts from /static/vendor/workbox/, never from a CDN.
+# the production build of each module used, pinned and checked file by file, with its source map
+# (each build names its map, and collectstatic's manifest storage refuses a missing one). The
+# service worker loads them with importScripts from /static/vendor/workbox/, never from a CDN.
 WORKBOX_VERSION := 7.4.1
 WORKBOX_SHA256 := \
   workbox-core:e5fe645c1c2019c0e32b5a863a03b484db2311d17df443704c025babc0bb1f4f \
@@ -78,9 +79,11 @@ vendor-workbox:
 	rm -rf .vendor-tmp && mkdir -p .vendor-tmp static/vendor/workbox
 	set -e; for pair in $(WORKBOX_SHA256); do name=$${pair%%:*}; sum=$${pair#*:}; \
 	  mkdir -p .vendor-tmp/$$name && (cd .vendor-tmp/$$name && npm pack --silent $$name@$(WORKBOX_VERSION) >/dev/null \
-	    && tar -xzf $$name-$(WORKBOX_VERSION).tgz package/build/$$name.prod.js package/LICENSE); \
+	    && tar -xzf $$name-$(WORKBOX_VERSION).tgz package/build/$$name.prod.js package/build/$$name.prod.js.map \
+	      package/LICENSE); \
 	  echo "$$sum  .vendor-tmp/$$name/package/build/$$name.prod.js" | sha256sum -c -; \
-	  cp .vendor-tmp/$$name/package/build/$$name.prod.js static/vendor/workbox/; \
+	  cp .vendor-tmp/$$name/package/build/$$name.prod.js .vendor-tmp/$$name/package/build/$$name.prod.js.map \
+	    static/vendor/workbox/; \
 	  cp .vendor-tmp/$$name/package/LICENSE static/vendor/workbox/LICENSE; done
 	echo "workbox $(WORKBOX_VERSION) from npm (make vendor-workbox)" > static/vendor/workbox/VERSION
 	rm -rf .vendor-tmp

@@ -181,3 +181,15 @@ def test_seed_demo_twice_gives_the_same_row_counts(db):
     assert first["associations.Association"] == 20
     assert first["communities.Programme"] == 2
     assert first["communities.Enrolment"] == 15 + 6
+
+
+def test_production_collectstatic_finds_every_file_a_static_file_refers_to(settings, tmp_path):
+    """The web container collects static files with hashed names on start; a vendored file that
+    names a file not vendored with it (a source map) stops the deploy."""
+    settings.STATIC_ROOT = tmp_path / "static"
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}}
+    # (Changing STORAGES makes Django build the static files storage again, from these settings.)
+    call_command("collectstatic", "--noinput", verbosity=0)
+    manifest = (tmp_path / "static" / "staticfiles.json").read_text()
+    assert "vendor/workbox/workbox-core.prod.js" in manifest and "js/outbox.js" in manifest
