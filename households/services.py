@@ -117,17 +117,15 @@ def household_create(*, user, village: Village, members: list[dict], address: st
     if not members:
         raise ValidationError(_("A household needs at least one member."))
     _single_head(members)
-    if idempotency_key is None:
-        return _household_insert(user=user, village=village, members=members, code=code, key=None, fingerprint="",
-                                 fields={"address": address, "phone": phone, "notes": notes, "status": status})
-    content = {"village": village, "members": members, "address": address, "phone": phone, "notes": notes,
-               "status": status, "code": code}
+    fields = {"address": address, "phone": phone, "notes": notes, "status": status}
 
-    def create(key: str, fingerprint: str) -> Household:
+    def create(key: str | None, fingerprint: str) -> Household:
         return _household_insert(user=user, village=village, members=members, code=code, key=key,
-                                 fingerprint=fingerprint,
-                                 fields={"address": address, "phone": phone, "notes": notes, "status": status})
+                                 fingerprint=fingerprint, fields=fields)
 
+    if idempotency_key is None:
+        return create(None, "")
+    content = {"village": village, "members": members, "code": code, **fields}
     return idempotency.run_idempotent(Household, key=idempotency_key, content=content, create=create)
 
 

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from households.models import Household, Member
 from households.services import StaleEdit
+from mha_portal.api import validation_detail
 from mha_portal.idempotency import IdempotencyConflict
 from offline import selectors, worker
 from offline.handlers import HANDLERS
@@ -124,11 +125,8 @@ def _refused(message: str, status: int, **extra) -> JsonResponse:
 
 
 def _messages(error: ValidationError) -> tuple[str, dict]:
-    if hasattr(error, "error_dict"):
-        errors = {field: [str(m) for m in ValidationError(messages).messages]
-                  for field, messages in error.error_dict.items()}
-        return " ".join(m for messages in errors.values() for m in messages), errors
-    return " ".join(str(m) for m in error.messages), {}
+    """The refusal as one sentence, and by field when the service named the fields."""
+    return " ".join(str(m) for m in error.messages), validation_detail(error) if hasattr(error, "error_dict") else {}
 
 
 @require_POST

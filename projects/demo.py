@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.text import slugify
 from djmoney.money import Money
@@ -277,12 +278,11 @@ def _timeline(rng, today: date, target: str, start: date) -> dict[str, date]:
 def _dated(project: Project, when: dict[str, date]) -> Project:
     """Move the project's decision trail to the days of `_timeline` (at noon, local time)."""
     tz = timezone.get_current_timezone()
-    for event in project.events.filter(kind="status"):
-        day = when[event.to_status]
-        type(event).objects.filter(pk=event.pk).update(at=datetime.combine(day, time(12, 0), tzinfo=tz))
+    project.events.filter(kind="status").update(at=Case(*[
+        When(to_status=status, then=Value(datetime.combine(day, time(12, 0), tzinfo=tz)))
+        for status, day in when.items()]))
     if project.decided_on:
-        Project.objects.filter(pk=project.pk).update(decided_on=when[project.status if project.status in (
-            S.REJECTED, S.APPROVED) else S.APPROVED])
+        Project.objects.filter(pk=project.pk).update(decided_on=when[S.APPROVED])  # approval or rejection
     return project
 
 
