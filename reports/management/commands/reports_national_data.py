@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from associations.models import Association
 from communities.models import District, Enrolment, Facility, Jamoat, Programme, Region, ResourceCentre, Village
 from households.models import Household, Member
+from households.services import build_search_text
 from remittances.chain import entry_digest
 from remittances.models import Fund, LedgerBook, LedgerEntry
 from reports import demo
@@ -31,6 +32,11 @@ CENT = Decimal("0.01")
 RATES = {"TJS": Decimal("1"), "RUB": Decimal("0.173"), "USD": Decimal("11.40"), "EUR": Decimal("12.21")}
 EUR_RATE = RATES["EUR"]
 FIRST_DAY = date(2025, 1, 1)
+# Heads' surnames, Tajik Cyrillic (the household search folds them to Latin too).
+SURNAMES = ["Раҳимов", "Каримов", "Назаров", "Саидов", "Шарипов", "Раҷабов", "Юсупов", "Алиев", "Ҳасанов",
+            "Қодиров", "Мирзоев", "Давлатов", "Сафаров", "Ғафуров", "Нуриддинов", "Ҷӯраев", "Одинаев",
+            "Холов", "Бобоев", "Ашуров", "Зоиров", "Иброҳимов", "Латифов", "Маҳмудов", "Неъматов"]
+FIRST_NAME = "Ҷамшед"
 
 
 def _copy(model, rows, fields: list[str]) -> None:
@@ -114,16 +120,26 @@ class Command(BaseCommand):
                 for j, v, a, g, b in zip(jamoat_rows, villages, associations, general, business, strict=True)]
 
     def _households(self, places: list[dict], per_jamoat: int) -> None:
-        _copy(Household, ((f"NB-{p['jamoat'].pk}-{n:05d}", p["village"].pk, "active", "", "", "", "",
+        _copy(Household, ((f"NB-{p['jamoat'].pk}-{n:05d}", p["village"].pk, "active", "", "", "", "", "",
                            datetime.now(UTC).isoformat(), datetime.now(UTC).isoformat())
                           for p in places for n in range(per_jamoat)),
-              ["code", "village", "status", "address", "phone", "notes", "search_text", "created_at", "updated_at"])
+              ["code", "village", "status", "address", "phone", "notes", "search_text", "idempotency_fingerprint",
+               "created_at", "updated_at"])
+        # One head per household, the surnames spread as in a real registry (a search for one finds
+        # about 1 household in len(SURNAMES)), with the search text and head the services keep.
+        texts = [build_search_text(Household(code=""), [Member(last_name=last, first_name=FIRST_NAME)])
+                 for last in SURNAMES]
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {Member._meta.db_table} (household_id, last_name, first_name, patronymic, sex, "
-                "birth_year, relation, education, phone) SELECT h.id, 'Раҳимов', 'Ҷамшед', '', "
-                "CASE WHEN h.id % 2 = 0 THEN 'F' ELSE 'M' END, 1980, 'head', '', '' "
-                f"FROM {Household._meta.db_table} h WHERE h.code LIKE 'NB-%%'")
+                "birth_year, relation, education, phone) SELECT h.id, (%s::text[])[h.id %% %s + 1], %s, '', "
+                "CASE WHEN h.id %% 2 = 0 THEN 'F' ELSE 'M' END, 1980, 'head', '', '' "
+                f"FROM {Household._meta.db_table} h WHERE h.code LIKE 'NB-%%'", [SURNAMES, len(SURNAMES), FIRST_NAME])
+            cursor.execute(
+                f"UPDATE {Household._meta.db_table} h SET head_id = m.id, search_text = lower(h.code) || names.text "
+                f"FROM {Member._meta.db_table} m JOIN unnest(%s::text[], %s::text[]) AS names (last_name, text) "
+                "ON names.last_name = m.last_name WHERE m.household_id = h.id AND h.code LIKE 'NB-%%'",
+                [SURNAMES, texts])
         for place in places:
             place["households"] = list(Household.objects.filter(village=place["village"])
                                        .values_list("pk", flat=True)[:50])
