@@ -166,9 +166,11 @@ def _request_user(request):
         from rest_framework.exceptions import AuthenticationFailed
 
         try:
-            return TokenAuthentication().authenticate_credentials(auth.split(" ", 1)[1].strip())[0]
+            found = TokenAuthentication().authenticate_credentials(auth.split(" ", 1)[1].strip())
         except AuthenticationFailed:
             return None
+        request.token_authenticated = found  # the API's authentication reuses it (mha_portal.authentication)
+        return found[0]
     return None
 
 
@@ -235,6 +237,33 @@ def _store(record, response, *, api: bool) -> bool:
     return True
 
 
+def _claim(user, key: str, kind: str, fingerprint_: str):
+    """The new record of (user, key), or None when the pair is taken. One statement: INSERT … ON
+    CONFLICT DO NOTHING waits for a concurrent claim of the same pair to end, then gives way."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from mha_portal.models import IdempotencyRecord
+
+    record = IdempotencyRecord(user=user, key=key, kind=kind, fingerprint=fingerprint_, created_at=timezone.now())
+    table, quote = IdempotencyRecord._meta.db_table, connection.ops.quote_name
+    values = {"user_id": user.pk, "key": key, "kind": kind, "fingerprint": fingerprint_, "status_code": None,
+              "content_type": "", "location": "", "body": "",
+              "created_at": IdempotencyRecord._meta.get_field("created_at").get_db_prep_value(
+                  record.created_at, connection)}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in values)}) "
+            f"VALUES ({', '.join(['%s'] * len(values))}) ON CONFLICT ({quote('user_id')}, {quote('key')}) "
+            f"DO NOTHING RETURNING {quote('id')}", list(values.values()))
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    record.pk = row[0]
+    record._state.adding = False
+    return record
+
+
 class IdempotencyMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -259,19 +288,18 @@ class IdempotencyMiddleware:
         kind = f"{request.method} {request.path}"[:255]
         fingerprint_ = request_fingerprint(request)
         with transaction.atomic():
-            IdempotencyRecord.objects.filter(user=user, key=key, created_at__lt=timezone.now() - key_ttl()).delete()
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(user=user, key=key, kind=kind,
-                                                              fingerprint=fingerprint_)
-            except IntegrityError:
-                # Used before, or being used right now: the first request's commit releases the wait.
-                record = IdempotencyRecord.objects.select_for_update().get(user=user, key=key)
-                if record.kind != kind or record.fingerprint != fingerprint_:
+            record = _claim(user, key, kind, fingerprint_)
+            if record is None:
+                # Used before, or being used right now: the first request's commit released the wait.
+                used = IdempotencyRecord.objects.select_for_update().get(user=user, key=key)
+                if used.created_at >= timezone.now() - key_ttl():
+                    if used.kind != kind or used.fingerprint != fingerprint_ or used.status_code is None:
+                        return _conflict(request)
+                    return _replay(used)
+                used.delete()  # past the TTL: forgotten (the daily purge had not run yet)
+                record = _claim(user, key, kind, fingerprint_)
+                if record is None:
                     return _conflict(request)
-                if record.status_code is None:
-                    return _conflict(request)
-                return _replay(record)
             response = self.get_response(request)
             if response.status_code >= 400:
                 transaction.set_rollback(True)  # refused or failed: nothing stays, the key is free again

@@ -22,8 +22,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
@@ -119,34 +120,57 @@ def scope_for(user) -> Scope:
     cached = getattr(user, "_mha_scope", None)
     if cached is not None:
         return cached
-    staff_model = apps.get_model("communities", "StaffAssignment")
-    treasurer_model = apps.get_model("associations", "TreasurerAssignment")
-    enrolment_model = apps.get_model("communities", "Enrolment")
-    groups = set(user.groups.filter(name__in=[OFFICER_GROUP, COORDINATOR_GROUP]).values_list("name", flat=True))
-    programme_ids: frozenset[int] = frozenset()
-    if OFFICER_GROUP in groups:
-        programme_ids = frozenset(apps.get_model("communities", "ProgrammeOfficer").objects
-                                  .filter(user=user).values_list("programme_id", flat=True))
-    jamoat_ids = frozenset(staff_model.objects.filter(user=user).values_list("jamoat_id", flat=True))
-    association_ids = frozenset(treasurer_model.objects.filter(user=user).values_list("association_id", flat=True))
-    member_programme_ids: frozenset[int] = frozenset()
-    if jamoat_ids or association_ids:
-        member_programme_ids = frozenset(enrolment_model.objects.filter(
-            Q(jamoat_id__in=jamoat_ids) | Q(jamoat__associations__id__in=association_ids)
-        ).values_list("programme_id", flat=True))
+    rows = _scope_rows(user)
+    groups = {name for kind, name in rows if kind == "group"}
+    officer = OFFICER_GROUP in groups
+    programme_ids = frozenset(pk for kind, pk in rows if kind == "programme" and officer)
     scope = Scope(
         is_admin=user.is_superuser,
         is_officer=bool(programme_ids),
         is_coordinator=COORDINATOR_GROUP in groups,
-        jamoat_ids=jamoat_ids,
-        association_ids=association_ids,
+        jamoat_ids=frozenset(pk for kind, pk in rows if kind == "jamoat"),
+        association_ids=frozenset(pk for kind, pk in rows if kind == "association"),
         programme_ids=programme_ids,
-        programme_jamoat_ids=frozenset(enrolment_model.objects.filter(programme_id__in=programme_ids)
-                                       .values_list("jamoat_id", flat=True)) if programme_ids else frozenset(),
-        member_programme_ids=member_programme_ids,
+        programme_jamoat_ids=frozenset(pk for kind, pk in rows if kind == "programme_jamoat")
+        if programme_ids else frozenset(),
+        member_programme_ids=frozenset(pk for kind, pk in rows if kind == "member_programme"),
     )
     user._mha_scope = scope
     return scope
+
+
+def _scope_rows(user) -> list[tuple[str, object]]:
+    """Everything a scope is made of, in one query (it runs on every request): the user's groups
+    among the two that matter, the programmes they are an officer of and the jamoats enrolled in
+    them, their staff jamoats, their treasurer MHAs, and the programmes their jamoats are in."""
+    from django.contrib.auth.models import Group
+
+    tables = {name: apps.get_model(*label.split(".", 1))._meta.db_table for name, label in (
+        ("staff", "communities.StaffAssignment"), ("treasurer", "associations.TreasurerAssignment"),
+        ("officer", "communities.ProgrammeOfficer"), ("enrolment", "communities.Enrolment"),
+        ("association", "associations.Association"))}
+    user_groups = get_user_model()._meta.get_field("groups").remote_field.through._meta.db_table
+    sql = f"""
+        SELECT 'group', g.name FROM {Group._meta.db_table} g JOIN {user_groups} ug ON ug.group_id = g.id
+            WHERE ug.user_id = %(user)s AND g.name IN (%(officer)s, %(coordinator)s)
+        UNION ALL SELECT 'programme', {_text("programme_id")} FROM {tables["officer"]} WHERE user_id = %(user)s
+        UNION ALL SELECT 'programme_jamoat', {_text("jamoat_id")} FROM {tables["enrolment"]} WHERE programme_id IN
+            (SELECT programme_id FROM {tables["officer"]} WHERE user_id = %(user)s)
+        UNION ALL SELECT 'jamoat', {_text("jamoat_id")} FROM {tables["staff"]} WHERE user_id = %(user)s
+        UNION ALL SELECT 'association', {_text("association_id")} FROM {tables["treasurer"]} WHERE user_id = %(user)s
+        UNION ALL SELECT 'member_programme', {_text("programme_id")} FROM {tables["enrolment"]} WHERE
+            jamoat_id IN (SELECT jamoat_id FROM {tables["staff"]} WHERE user_id = %(user)s)
+            OR jamoat_id IN (SELECT a.jamoat_id FROM {tables["association"]} a JOIN {tables["treasurer"]} t
+                             ON t.association_id = a.id WHERE t.user_id = %(user)s)
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, {"user": user.pk, "officer": OFFICER_GROUP, "coordinator": COORDINATOR_GROUP})
+        return [(kind, value if kind == "group" else int(value)) for kind, value in cursor.fetchall()]
+
+
+def _text(column: str) -> str:
+    """An id column as text, so that the union's second column has one type (group names are text)."""
+    return f"CAST({column} AS VARCHAR(20))"
 
 
 def forget_scope(user) -> None:

@@ -89,7 +89,7 @@ def test_list_page_runs_a_fixed_number_of_queries(world, client_for, django_asse
     client = client_for(world.staff_a)
     make_household(world.staff_a, world.village_a)
     client.get(reverse("households:list"))  # warm the session
-    with django_assert_num_queries(11) as first:  # 9, one access-log row, the programmes of the user's jamoats
+    with django_assert_num_queries(8) as first:  # 6, one access-log row, the programmes of the user's jamoats
         client.get(reverse("households:list"), {"q": "Rahimov"})
     for index in range(8):
         household = make_household(world.staff_a, world.village_a, head=("Раҳимов", f"Алӣ{index}"),
@@ -109,7 +109,7 @@ def test_detail_page_runs_a_fixed_number_of_queries(world, client_for, django_as
         send_abroad(world.staff_a, member, departure=date(2020, 1, 1), returned=date(2021, 1, 1))
         send_abroad(world.staff_a, member, departure=date(2022, 1, 1))
     client.get(reverse("households:detail", args=[small.pk]))
-    with django_assert_num_queries(16) as first:  # 12, access-log row, consents, form's members, programmes
+    with django_assert_num_queries(13) as first:  # 9, access-log row, consents, form's members, programmes
         client.get(reverse("households:detail", args=[small.pk]))
     with django_assert_num_queries(len(first.captured_queries)):
         response = client.get(reverse("households:detail", args=[big.pk]))

@@ -87,6 +87,17 @@ def test_a_key_replays_after_a_week_offline_and_is_forgotten_after_30_days(world
     assert not IdempotencyRecord.objects.exists()
 
 
+def test_a_key_past_its_30_days_is_claimed_afresh_before_the_purge_runs(world, api_for):
+    api, key = api_for(world.staff_a), new_key()
+    IdempotencyRecord.objects.create(user=world.staff_a, key=key, kind="POST /api/v1/other/", fingerprint="x",
+                                     status_code=201, body="{}", created_at=timezone.now() - timedelta(days=31))
+    response = api.post("/api/v1/households/", {"village": world.village_a.pk, "members": [HEAD]}, format="json",
+                        HTTP_IDEMPOTENCY_KEY=key)
+    assert response.status_code == 201
+    record = IdempotencyRecord.objects.get(user=world.staff_a, key=key)
+    assert record.kind == "POST /api/v1/households/" and record.created_at > timezone.now() - timedelta(minutes=1)
+
+
 def test_a_page_form_key_reused_on_another_form_is_422(world, client_for):
     client, key = client_for(world.staff_a), new_key()
     form = {"idempotency_key": key, "village": world.village_a.pk, "code": "", "address": "", "phone": "",
