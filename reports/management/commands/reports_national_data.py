@@ -90,7 +90,10 @@ class Command(BaseCommand):
             self._training(places, rng)
             self._ledger(places, entries // jamoats, rng)
             national_programme()
-        # COPY wrote past the posting services: the summary tables are made from the raw rows.
+        # COPY wrote past the posting services: the summary tables are made from the raw rows, once
+        # the planner knows the tables are no longer empty (without statistics it loops over 5 M rows).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
         summaries_rebuild()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
