@@ -80,11 +80,14 @@ def clean_key(key: str | None) -> str:
 
 def find_previous(model: type[T], key: str, content_hash: str) -> T | None:
     """The row created with this key, or None; IdempotencyConflict if its content differs."""
-    previous = model._base_manager.filter(idempotency_key=key).first()
-    if previous is None:
+    # Two columns first: on almost every call the key is new, and a whole row is not needed.
+    found = model._base_manager.filter(idempotency_key=key).values_list("pk", "idempotency_fingerprint")[:1]
+    if not found:
         return None
-    if previous.idempotency_fingerprint != content_hash:
+    pk, stored_hash = found[0]
+    if stored_hash != content_hash:
         raise IdempotencyConflict()
+    previous = model._base_manager.get(pk=pk)
     previous.idempotent_replay = True
     return previous
 

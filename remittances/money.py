@@ -70,28 +70,37 @@ class Conversion:
 
 def rate_on(currency: str, on: date) -> ExchangeRate:
     """The approved rate of `on`, or the latest earlier one within 7 days; else a clear refusal."""
-    rate = (ExchangeRate.objects.filter(currency=currency, status=ExchangeRate.Status.APPROVED,
-                                        date__lte=on, date__gte=on - timedelta(days=RATE_WINDOW_DAYS))
-            .order_by("-date").first())
-    if rate is None:
-        raise ValidationError(
-            ngettext("No %(currency)s exchange rate for %(date)s or the %(days)d day before it. "
-                     "Ask a programme officer to enter the National Bank rate.",
-                     "No %(currency)s exchange rate for %(date)s or the %(days)d days before it. "
-                     "Ask a programme officer to enter the National Bank rate.", RATE_WINDOW_DAYS)
-            % {"currency": currency, "date": date_format(on, "SHORT_DATE_FORMAT"), "days": RATE_WINDOW_DAYS},
-            code="missing_rate")
-    return rate
+    return rates_on([currency], on)[currency]
+
+
+def rates_on(currencies: list[str], on: date) -> dict[str, ExchangeRate]:
+    """`rate_on` for several currencies in one query (a posting needs its currency's and the euro's)."""
+    found: dict[str, ExchangeRate] = {}
+    for rate in (ExchangeRate.objects.filter(currency__in=currencies, status=ExchangeRate.Status.APPROVED,
+                                             date__lte=on, date__gte=on - timedelta(days=RATE_WINDOW_DAYS))
+                 .order_by("-date")):
+        found.setdefault(rate.currency, rate)
+    for currency in currencies:
+        if currency not in found:
+            raise ValidationError(
+                ngettext("No %(currency)s exchange rate for %(date)s or the %(days)d day before it. "
+                         "Ask a programme officer to enter the National Bank rate.",
+                         "No %(currency)s exchange rate for %(date)s or the %(days)d days before it. "
+                         "Ask a programme officer to enter the National Bank rate.", RATE_WINDOW_DAYS)
+                % {"currency": currency, "date": date_format(on, "SHORT_DATE_FORMAT"), "days": RATE_WINDOW_DAYS},
+                code="missing_rate")
+    return found
 
 
 def convert(amount: Decimal, currency: str, on: date) -> Conversion:
     """TJS and EUR amounts of `amount` in `currency` on date `on` (positive; the caller signs)."""
+    rates = rates_on([currency, "EUR"] if currency not in ("TJS", "EUR") else ["EUR"], on)
     if currency == "TJS":
         rate, rate_date, source = Decimal(1), on, ExchangeRate.Source.NBT
     else:
-        found = rate_on(currency, on)
+        found = rates[currency]
         rate, rate_date, source = found.rate, found.date, found.source
-    eur = found if currency == "EUR" else rate_on("EUR", on)
+    eur = rates["EUR"]
     tjs = (amount * rate).quantize(CENT, ROUND_HALF_UP)
     if tjs > MAX_AMOUNT:
         raise ValidationError({"amount": _("The amount is too large.")}, code="invalid_amount")
