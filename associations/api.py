@@ -1,3 +1,5 @@
+from functools import cache
+
 from django.db.models import Q
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -64,7 +66,15 @@ def idempotent_response(create):
     except IdempotencyConflict as conflict:
         return Response({"non_field_errors": conflict.messages}, status=422)
     replay = getattr(obj, "idempotent_replay", False)
-    return Response(serializer_class(obj).data, status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+    return Response(_representer(serializer_class).to_representation(obj),
+                    status=status.HTTP_200_OK if replay else status.HTTP_201_CREATED)
+
+
+@cache
+def _representer(serializer_class) -> serializers.Serializer:
+    """One serializer per class for the answers of creates: a ModelSerializer builds its fields
+    anew for every instance (a tenth of a posting's time), and an answer needs no context."""
+    return serializer_class()
 
 
 class AssociationViewSet(ScopedReadOnlyViewSet):
