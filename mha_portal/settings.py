@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, for FORM_RENDERER below
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
@@ -111,6 +112,9 @@ ROOT_URLCONF = "mha_portal.urls"
 WSGI_APPLICATION = "mha_portal.wsgi.application"
 ASGI_APPLICATION = "mha_portal.asgi.application"
 
+# Widgets render with the project's templates, so that templates/django/forms/ can replace one
+# (the select, whose per-option include was slow on national lists).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
