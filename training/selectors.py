@@ -43,9 +43,13 @@ def _visible(model, user):
 # Lists for pages and the API ---------------------------------------------------------------
 
 def session_list(*, user, search: str = "", jamoat_id: int | None = None, module_id: int | None = None,
-                 category: str = "", start: date | None = None, end: date | None = None) -> QuerySet:
-    sessions = (_visible(TrainingSession, user).select_related("module", "jamoat")
-                .annotate(attendee_count=Count("attendances")))
+                 category: str = "", start: date | None = None, end: date | None = None,
+                 attendees: bool = True) -> QuerySet:
+    """`attendees`: each with its `attendee_count` (lists show it; a count or a few latest
+    sessions need not join every attendance)."""
+    sessions = _visible(TrainingSession, user).select_related("module", "jamoat")
+    if attendees:
+        sessions = sessions.annotate(attendee_count=Count("attendances"))
     if search:
         sessions = sessions.filter(Q(module__title__icontains=search) | Q(module__title_tg__icontains=search)
                                    | Q(module__title_ru__icontains=search) | Q(trainer__icontains=search)
@@ -240,7 +244,7 @@ def communities_trained_on_labour_migration(*, user=None, start: date | None = N
     """Logframe: communities whose actors and resource centre were trained on labour migration
     (target 15). A jamoat counts once it has held a labour-migration session of a module meant for
     community actors or centre staff. Returns the sorted jamoat ids (len() is the indicator)."""
-    sessions = session_list(user=user, category=Category.MIGRATION, start=start, end=end)
+    sessions = session_list(user=user, category=Category.MIGRATION, start=start, end=end, attendees=False)
     if programme_id is not None:
         sessions = sessions.filter(Q(programme_id=programme_id) | Q(programme__isnull=True))
     if jamoat_ids is not None:
