@@ -162,24 +162,20 @@ def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categorie
         # Ranking fewer sessions (a user's) can only complete later, never earlier.
         rows = rows.filter(completed_on__lte=end)
     # A scoped user counts the sessions they see: a uniform row is theirs when they see its
-    # session; the others are ranked again below from the attendances they see.
+    # session; the others are ranked again from the attendances they see.
     scoped = user is not None and not scope_for(user).is_admin
+    counted = rows.filter(uniform=True).visible_to(user) if scoped else rows
+    if start is not None:
+        counted = counted.filter(completed_on__gte=start)
+    found = list(map(Completion._make, counted.values_list(*_COMPLETION_COLUMNS)))
     if scoped:
-        rows = rows.filter(uniform=True).visible_to(user) | rows.filter(uniform=False)
-    elif start is not None:
-        rows = rows.filter(completed_on__gte=start)
-    found, mixed = [], set()
-    for *values, uniform in rows.values_list(*_COMPLETION_COLUMNS, "uniform"):
-        if uniform or not scoped:
-            found.append(Completion(*values))
-        else:
-            mixed.add((values[0], values[2]))
-    if mixed:
-        found += [c for c in ranked_completions(user=user, programme_id=programme_id,
-                                                member_ids={member for member, _module in mixed},
-                                                module_ids={module for _member, module in mixed})
-                  if (c.member_id, c.module_id) in mixed]
-    return [c for c in found if (start is None or c.completed_on >= start) and (end is None or c.completed_on <= end)]
+        mixed = set(rows.filter(uniform=False).values_list("member_id", "module_id"))
+        if mixed:
+            found += [c for c in ranked_completions(user=user, programme_id=programme_id, start=start, end=end,
+                                                    member_ids={member for member, _module in mixed},
+                                                    module_ids={module for _member, module in mixed})
+                      if (c.member_id, c.module_id) in mixed]
+    return found
 
 
 def completion_date(*, member: Member, module: TrainingModule) -> date | None:

@@ -315,9 +315,10 @@ def test_training_home_query_count_does_not_grow_with_attendance(world, client_f
     client = client_for(world.staff_a)
     url = reverse("training:home")
     client.get(url)  # the session and the scope are cached afterwards
-    # Session and user, the scope (4), the modules' categories and the completions (one query
-    # each), the counts of modules, sessions, consultations and campaigns, the latest sessions.
-    with django_assert_num_queries(13):
+    # Session and user, the scope (4), the modules' categories, the completions (two queries:
+    # the rows the user sees, and those to rank again: none here), the counts of modules,
+    # sessions, consultations and campaigns, the latest sessions.
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.context["financial"] == 3
 
