@@ -117,9 +117,10 @@ class Command(BaseCommand):
 
     def _households(self, places: list[dict], per_jamoat: int) -> None:
         _copy(Household, ((f"NB-{p['jamoat'].pk}-{n:05d}", p["village"].pk, "active", "", "", "", "",
-                           datetime.now(UTC).isoformat(), datetime.now(UTC).isoformat())
+                           datetime.now(UTC).isoformat(), datetime.now(UTC).isoformat(), "")
                           for p in places for n in range(per_jamoat)),
-              ["code", "village", "status", "address", "phone", "notes", "search_text", "created_at", "updated_at"])
+              ["code", "village", "status", "address", "phone", "notes", "search_text", "created_at", "updated_at",
+               "idempotency_fingerprint"])
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {Member._meta.db_table} (household_id, last_name, first_name, patronymic, sex, "
