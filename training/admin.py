@@ -38,8 +38,10 @@ class TrainingModuleAdmin(SimpleHistoryAdmin):
     inlines = [MaterialInline]
 
     def save_model(self, request, obj, form, change):
+        # From the database, not the form: a revert from the history compares with the old version.
+        before = TrainingModule.objects.filter(pk=obj.pk).values_list("sessions_required", flat=True).first()
         super().save_model(request, obj, form, change)
-        if change and "sessions_required" in form.changed_data:
+        if before is not None and before != obj.sessions_required:
             completions_refresh(module_ids=[obj.pk])
 
 

@@ -246,6 +246,21 @@ def test_admin_moving_a_session_to_a_programme_or_deleting_it_keeps_the_summary(
     assert not ModuleCompletion.objects.exists()
 
 
+def test_admin_raising_a_modules_sessions_required_takes_back_completions(scene, client_for):
+    world, module = scene["world"], scene["modules"][0]
+    session = SessionFactory(module=module, jamoat=world.jamoat_a, date=date(2025, 3, 1))
+    services.attendance_set(user=world.staff_a, session=session, member_ids=[p.pk for p in scene["people"][:2]])
+    assert len(selectors.completions(module_id=module.pk)) == 2
+    response = client_for(world.admin).post(reverse("admin:training_trainingmodule_change", args=[module.pk]), {
+        "code": module.code, "title": module.title, "category": module.category, "description": module.description,
+        "audiences": '["households"]', "languages": '["tg"]', "sessions_required": 2,
+        "developed_on": "2024-01-10", "published_on": "2024-01-31",
+        "materials-TOTAL_FORMS": 0, "materials-INITIAL_FORMS": 0})
+    assert response.status_code == 302
+    assert selectors.completions(module_id=module.pk) == []
+    assert completions_differences() == []
+
+
 def test_the_check_command_reports_no_difference_then_each_corruption(scene, capsys):
     world, module = scene["world"], scene["modules"][1]
     for day in (date(2025, 3, 1), date(2025, 3, 8)):
