@@ -73,6 +73,8 @@ class Completion(NamedTuple):
 
 
 class Attended(NamedTuple):
+    """An attendance, with its session's date, jamoat and programme."""
+
     member_id: int
     module_id: int
     session_id: int
