@@ -107,8 +107,9 @@ def telephony_and_cafes(window: Window) -> Actual:
 
 
 def _completions(window: Window, category: str) -> list:
-    """Completions of the category up to the window's end, then from its start. Within
-    `shared_reads`, one reading of the attendances serves both categories and both windows."""
+    """Completions of the category up to the window's end, then from its start, from the summary
+    of completions (a row per completion, not per attendance). Within `shared_reads`, one reading
+    serves both categories and both windows."""
     shared = current_shared()
     key = ("completions", window.jamoat_ids, window.programme_id, window.end)
     done = None if shared is None else shared.get(key)

@@ -4,7 +4,8 @@ households per jamoat), consultations, campaigns, monthly facility usage, and on
 Rasht and one in Khatlon. Runs after households/demo.py and uses the members it created.
 
 Idempotent: modules, rounds and sessions are found by natural key; consultations, campaigns and
-interviews are created only for a jamoat or round that has none yet."""
+interviews are created only for a jamoat or round that has none yet. The summary of completions
+is rebuilt at the end (attendance is bulk-created, past the services)."""
 
 import random
 from datetime import date, timedelta
@@ -14,6 +15,7 @@ from djmoney.money import Money
 
 from communities.models import Facility, Jamoat, Region
 from households.models import Household, Member
+from training.completions import completions_rebuild
 from training.models import (
     SHARE_FIELDS,
     Attendance,
@@ -81,6 +83,8 @@ def seed(*, rng, password: str, stdout) -> None:
         _seed_outreach(jamoat, members, random.Random(seeds[jamoat.pk] + 1))
         _seed_usage(jamoat, random.Random(seeds[jamoat.pk] + 2))
     rounds = _seed_survey(rng)
+    # The attendances were bulk-created around the services: the completions are made from them.
+    completions_rebuild()
     stdout.write(f"training: {len(modules)} modules, {sessions} new sessions, {attendances} new attendances, "
                  f"{rounds} survey interviews")
 

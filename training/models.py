@@ -181,6 +181,51 @@ class Attendance(models.Model):
         return f"{self.member} @ {self.session}"
 
 
+class ModuleCompletion(models.Model):
+    """A person's completion of a module, counting one set of sessions (`counting`): derived
+    from attendance and kept current by `training.completions` (its docstring explains the
+    sets); never typed."""
+
+    class Counting(models.TextChoices):
+        EVERY = "every", _("Every session")
+        NO_PROGRAMME = "no_programme", _("Sessions of no programme")
+        PROGRAMME = "programme", _("Sessions of the programme and of no programme")
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="+", verbose_name=_("person"))
+    module = models.ForeignKey(TrainingModule, on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("module"))
+    counting = models.CharField(_("sessions counted"), max_length=12, choices=Counting.choices)
+    programme = models.ForeignKey("communities.Programme", on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="+", verbose_name=_("programme"))
+    # The session at which the person reached the module's `sessions_required`.
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="+",
+                                verbose_name=pgettext_lazy("training", "session"))
+    completed_on = models.DateField(_("completed on"))
+    # Every session counted has the jamoat and programme of `session`: whoever sees that session
+    # sees them all, so the row is the completion that user would count. Otherwise a scoped
+    # reader ranks the attendances they see (see `training.completions`).
+    uniform = models.BooleanField(_("counted sessions share one jamoat and programme"))
+    objects = ScopedManager()
+    scope_rule = ScopeRule(jamoat="session__jamoat_id", programme="session__programme_id")
+
+    class Meta:
+        verbose_name = _("module completion")
+        verbose_name_plural = _("module completions")
+        indexes = [models.Index(fields=["counting", "programme", "module"], name="completion_counting_idx")]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "module", "counting"], condition=Q(programme__isnull=True),
+                                    name="completion_once_per_counting"),
+            models.UniqueConstraint(fields=["member", "module", "programme"], condition=Q(programme__isnull=False),
+                                    name="completion_once_per_programme"),
+            models.CheckConstraint(condition=Q(counting="programme", programme__isnull=False)
+                                   | (~Q(counting="programme") & Q(programme__isnull=True)),
+                                   name="completion_programme_when_counted_by_programme"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.module_id} {self.counting} {self.programme_id or ''}: {self.completed_on}"
+
+
 class Consultation(models.Model):
     """A legal-migration consultation at the resource centre."""
 

@@ -15,15 +15,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from typing import NamedTuple
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from households.models import Member
+from mha_portal.scoping import scope_for
+from training.completions import Completion, counted_under, ranked_completions
 from training.models import (
     SHARE_FIELDS,
-    Attendance,
     Audience,
     Campaign,
     Category,
@@ -43,9 +43,13 @@ def _visible(model, user):
 # Lists for pages and the API ---------------------------------------------------------------
 
 def session_list(*, user, search: str = "", jamoat_id: int | None = None, module_id: int | None = None,
-                 category: str = "", start: date | None = None, end: date | None = None) -> QuerySet:
-    sessions = (_visible(TrainingSession, user).select_related("module", "jamoat")
-                .annotate(attendee_count=Count("attendances")))
+                 category: str = "", start: date | None = None, end: date | None = None,
+                 attendees: bool = True) -> QuerySet:
+    """`attendees`: each with its `attendee_count` (lists show it; a count or a few latest
+    sessions need not join every attendance)."""
+    sessions = _visible(TrainingSession, user).select_related("module", "jamoat")
+    if attendees:
+        sessions = sessions.annotate(attendee_count=Count("attendances"))
     if search:
         sessions = sessions.filter(Q(module__title__icontains=search) | Q(module__title_tg__icontains=search)
                                    | Q(module__title_ru__icontains=search) | Q(trainer__icontains=search)
@@ -131,15 +135,8 @@ def survey_response_list(*, user, round_id: int | None = None, jamoat_id: int | 
 
 # Completion ------------------------------------------------------------------------------
 
-class Completion(NamedTuple):
-    """A tuple: a national dashboard reads tens of thousands of them per page."""
-
-    member_id: int
-    household_id: int
-    module_id: int
-    jamoat_id: int
-    completed_on: date
-    sex: str = ""
+_COMPLETION_COLUMNS = ("member_id", "member__household_id", "module_id", "member__household__village__jamoat_id",
+                       "completed_on", "member__sex")
 
 
 def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categories: Iterable[str] | None = None,
@@ -147,31 +144,38 @@ def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categorie
                 end: date | None = None, programme_id: int | None = None) -> list[Completion]:
     """Every (person, module) completed, dated by the session that completed it.
 
-    Ranking each person's attendances of a module by date finds the session at which they reached
-    `sessions_required`. The jamoat is the household's; the date range applies to completion dates.
+    Read from the summary table (`training.completions`: one row per completion, whatever the
+    number of attendances), the same answer as ranking the attendances the user sees
+    (`ranked_completions`). The jamoat is the household's; the date range applies to completion
+    dates.
     """
-    attendances = _visible(Attendance, user)
-    if programme_id is not None:
-        # Under a programme, only its own sessions and sessions of no programme count.
-        attendances = attendances.filter(Q(session__programme_id=programme_id) | Q(session__programme__isnull=True))
+    rows = counted_under(programme_id)
     if jamoat_ids is not None:
-        attendances = attendances.filter(member__household__village__jamoat_id__in=list(jamoat_ids))
+        rows = rows.filter(member__household__village__jamoat_id__in=list(jamoat_ids))
     if categories is not None:
-        attendances = attendances.filter(session__module__category__in=list(categories))
+        rows = rows.filter(module__category__in=list(categories))
     if module_id is not None:
-        attendances = attendances.filter(session__module_id=module_id)
+        rows = rows.filter(module_id=module_id)
     if member_id is not None:
-        attendances = attendances.filter(member_id=member_id)
-    # No ORDER BY: the model's default ordering would sort every completion on disk for nothing.
-    ranked = attendances.order_by().annotate(
-        required=F("session__module__sessions_required"),
-        rank=Window(RowNumber(), partition_by=[F("member_id"), F("session__module_id")],
-                    order_by=[F("session__date").asc(), F("session_id").asc()]),
-    ).filter(rank=F("required"))
-    rows = ranked.values_list("member_id", "member__household_id", "session__module_id",
-                              "member__household__village__jamoat_id", "session__date", "member__sex")
-    result = [Completion(*row) for row in rows]
-    return [c for c in result if (start is None or c.completed_on >= start) and (end is None or c.completed_on <= end)]
+        rows = rows.filter(member_id=member_id)
+    if end is not None:
+        # Ranking fewer sessions (a user's) can only complete later, never earlier.
+        rows = rows.filter(completed_on__lte=end)
+    # A scoped user counts the sessions they see: a uniform row is theirs when they see its
+    # session; the others are ranked again from the attendances they see.
+    scoped = user is not None and not scope_for(user).is_admin
+    counted = rows.filter(uniform=True).visible_to(user) if scoped else rows
+    if start is not None:
+        counted = counted.filter(completed_on__gte=start)
+    found = list(map(Completion._make, counted.values_list(*_COMPLETION_COLUMNS)))
+    if scoped:
+        mixed = set(rows.filter(uniform=False).values_list("member_id", "module_id"))
+        if mixed:
+            found += [c for c in ranked_completions(user=user, programme_id=programme_id, start=start, end=end,
+                                                    member_ids={member for member, _module in mixed},
+                                                    module_ids={module for _member, module in mixed})
+                      if (c.member_id, c.module_id) in mixed]
+    return found
 
 
 def completion_date(*, member: Member, module: TrainingModule) -> date | None:
@@ -189,7 +193,7 @@ def households_trained(*, user=None, start: date | None = None, end: date | None
 def households_trained_by_category(*, user=None, categories: Iterable[str],
                                    jamoat_ids: Iterable[int] | None = None) -> dict[str, dict[int, set[int]]]:
     """Households with a member who completed a module, per category and jamoat: several
-    categories from one reading of the attendances."""
+    categories from one reading of the completions."""
     categories = list(categories)
     category_of = dict(TrainingModule.objects.filter(category__in=categories).values_list("pk", "category"))
     trained: dict[str, dict[int, set[int]]] = {category: defaultdict(set) for category in categories}
@@ -236,7 +240,7 @@ def communities_trained_on_labour_migration(*, user=None, start: date | None = N
     """Logframe: communities whose actors and resource centre were trained on labour migration
     (target 15). A jamoat counts once it has held a labour-migration session of a module meant for
     community actors or centre staff. Returns the sorted jamoat ids (len() is the indicator)."""
-    sessions = session_list(user=user, category=Category.MIGRATION, start=start, end=end)
+    sessions = session_list(user=user, category=Category.MIGRATION, start=start, end=end, attendees=False)
     if programme_id is not None:
         sessions = sessions.filter(Q(programme_id=programme_id) | Q(programme__isnull=True))
     if jamoat_ids is not None:

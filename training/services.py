@@ -1,6 +1,10 @@
 """Writes of the training app. Each service checks who may write, validates the whole record
 (`full_clean`, which also checks the database constraints with their messages) and saves inside
-a transaction, so that bad input is refused with a clear message and nothing is saved."""
+a transaction, so that bad input is refused with a clear message and nothing is saved.
+
+A write that can change who completed a module (attendance, a session's date or module, a
+module's `sessions_required`) refreshes the summary of completions in the same transaction
+(`training.completions.completions_refresh`)."""
 
 from __future__ import annotations
 
@@ -17,6 +21,7 @@ from communities.models import Facility, Jamoat
 from households.models import Household, Member
 from mha_portal import idempotency
 from mha_portal.scoping import can_write_in_jamoat, scope_for
+from training.completions import completions_refresh
 from training.models import (
     SHARE_FIELDS,
     Attendance,
@@ -77,13 +82,17 @@ def module_create(*, user, **fields) -> TrainingModule:
 def module_update(*, user, module: TrainingModule, **fields) -> TrainingModule:
     _require_programme(user)
     module = TrainingModule.objects.select_for_update().get(pk=module.pk)
+    required = module.sessions_required
     _apply(module, {k: v for k, v in fields.items() if k in MODULE_FIELDS})
     first = module.sessions.order_by("date").values_list("date", flat=True).first()
     if first and first < module.developed_on:
         raise ValidationError({"developed_on": _(
             "The module already has a session on %(date)s; it cannot have been developed later."
         ) % {"date": first.strftime("%d.%m.%Y")}})
-    return _save(module)
+    _save(module)
+    if module.sessions_required != required:
+        completions_refresh(module_ids=[module.pk])
+    return module
 
 
 @transaction.atomic
@@ -126,10 +135,22 @@ def session_update(*, user, session: TrainingSession, **fields) -> TrainingSessi
         if session.attendances.exists():
             raise ValidationError({"jamoat": _("People attended this session: its jamoat cannot change.")})
         _require_jamoat(user, fields["jamoat"].pk)
+    before = (session.module_id, session.date)
     _apply(session, {k: v for k, v in fields.items() if k in ("module", "jamoat", "date", "trainer", "venue",
                                                                "notes")})
     _check_session(session)
-    return _save(session)
+    _save(session)
+    if (session.module_id, session.date) != before:
+        # Another date can change which session completed a module; another module, two modules.
+        completions_refresh(module_ids={before[0], session.module_id},
+                            member_ids=session.attendances.values_list("member_id", flat=True))
+    return session
+
+
+def _locked_session(session: TrainingSession) -> TrainingSession:
+    """The session's row, locked: registers of one session take turns, and its module is read as
+    it is now (a register and a change of the session's module cannot miss each other)."""
+    return TrainingSession.objects.select_for_update().get(pk=session.pk)
 
 
 def _check_attendees(session: TrainingSession, members: Iterable[Member]) -> None:
@@ -148,13 +169,18 @@ def attendance_add(*, user, session: TrainingSession, member: Member) -> Attenda
     _require_jamoat(user, session.jamoat_id)
     member = Member.objects.select_related("household__village").get(pk=member.pk)
     _check_attendees(session, [member])
-    return _save(Attendance(session=session, member=member))
+    locked = _locked_session(session)
+    attendance = _save(Attendance(session=session, member=member))
+    completions_refresh(module_ids=[locked.module_id], member_ids=[member.pk])
+    return attendance
 
 
 @transaction.atomic
 def attendance_remove(*, user, attendance: Attendance) -> None:
     _require_jamoat(user, attendance.session.jamoat_id)
+    locked = _locked_session(attendance.session)
     attendance.delete()
+    completions_refresh(module_ids=[locked.module_id], member_ids=[attendance.member_id])
 
 
 @transaction.atomic
@@ -169,10 +195,11 @@ def attendance_set(*, user, session: TrainingSession, member_ids: Iterable[int])
     if len(members) != len(wanted):
         raise ValidationError({"member": _("Some of the people chosen no longer exist. Reload the page.")})
     _check_attendees(session, members)
-    TrainingSession.objects.select_for_update().filter(pk=session.pk).get()
+    locked = _locked_session(session)
     present = set(session.attendances.values_list("member_id", flat=True))
     removed, _count = session.attendances.exclude(member_id__in=wanted).delete()
     Attendance.objects.bulk_create([Attendance(session=session, member_id=pk) for pk in wanted - present])
+    completions_refresh(module_ids=[locked.module_id], member_ids=wanted ^ present)
     return len(wanted - present), removed
 
 
@@ -349,10 +376,11 @@ def attendance_update(*, user, session: TrainingSession, shown_ids: Iterable[int
         raise ValidationError({"member": _("Some of the people chosen no longer exist. Reload the page.")})
     if present:
         _check_attendees(session, [m for m in members if m.pk in present])
-    TrainingSession.objects.select_for_update().filter(pk=session.pk).get()
+    locked = _locked_session(session)
     already = set(session.attendances.filter(member_id__in=shown).values_list("member_id", flat=True))
     removed, _count = session.attendances.filter(member_id__in=shown - present).delete()
     Attendance.objects.bulk_create([Attendance(session=session, member_id=pk) for pk in present - already])
+    completions_refresh(module_ids=[locked.module_id], member_ids=present ^ already)
     return len(present - already), removed
 
 
@@ -367,7 +395,8 @@ def attendance_mark_present(*, user, session: TrainingSession, member_ids: Itera
     if len(members) != len(wanted) or not wanted:
         raise ValidationError({"member": _("Some of the people chosen no longer exist. Reload the page.")})
     _check_attendees(session, members)
-    TrainingSession.objects.select_for_update().filter(pk=session.pk).get()
+    locked = _locked_session(session)
     already = set(session.attendances.filter(member_id__in=wanted).values_list("member_id", flat=True))
     Attendance.objects.bulk_create([Attendance(session=session, member_id=pk) for pk in wanted - already])
+    completions_refresh(module_ids=[locked.module_id], member_ids=wanted - already)
     return len(wanted - already), len(already)

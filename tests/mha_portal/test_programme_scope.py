@@ -32,8 +32,14 @@ from tests.factories import (
 )
 from tests.projects.factories import make_window, propose
 from tests.remittances.factories import contribute, make_household, make_rates
-from tests.training.factories import CampaignFactory, ConsultationFactory, MemberFactory, ModuleFactory, SessionFactory
-from training.models import Attendance
+from tests.training.factories import (
+    CampaignFactory,
+    ConsultationFactory,
+    MemberFactory,
+    ModuleFactory,
+    SessionFactory,
+    attend,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -95,7 +101,7 @@ def two(db):
     window_a = make_window("a-call", programme=a)
     records["project_a"] = propose(world.staff_a, world.association_a, world.village_a, window_a)
     records["session_a_shared"] = SessionFactory(module=module, jamoat=world.jamoat_b, programme=a)
-    Attendance.objects.create(session=records["session_a_shared"], member=shared_member)
+    attend(records["session_a_shared"], shared_member)
     records["consultation_a_shared"] = ConsultationFactory(jamoat=world.jamoat_b, programme=a)
     records["household_a"] = make_household(world.village_a, member_of=world.association_a)
     records["window_a"] = window_a
@@ -109,7 +115,7 @@ def two(db):
     records["project_b_shared"] = propose(world.staff_b, world.association_b, world.village_b, window_b)
     records["project_b_d"] = propose(staff_d, association_d, village_d, window_b)
     records["session_b_shared"] = SessionFactory(module=module, jamoat=world.jamoat_b, programme=b)
-    Attendance.objects.create(session=records["session_b_shared"], member=shared_member)
+    attend(records["session_b_shared"], shared_member)
     records["consultation_b_shared"] = ConsultationFactory(jamoat=world.jamoat_b, programme=b)
     records["campaign_b_shared"] = CampaignFactory(jamoat=world.jamoat_b, programme=b)
     records["household_d"] = make_household(village_d, member_of=association_d)
@@ -284,11 +290,11 @@ def test_household_trained_under_two_programmes_counts_once_in_each_and_once_nat
     world, module = two.world, two.records["session_a_shared"].module
     _fin_ed(two.a), _fin_ed(two.b)
     second = MemberFactory(household=make_household(world.village_b))
-    Attendance.objects.create(session=two.records["session_b_shared"], member=second)
+    attend(two.records["session_b_shared"], second)
     third = MemberFactory(household=make_household(two.records["household_d"].village))
-    Attendance.objects.create(session=two.records["session_d"], member=third)
+    attend(two.records["session_d"], third)
     fourth = MemberFactory(household=make_household(world.village_a))
-    Attendance.objects.create(session=SessionFactory(module=module, jamoat=world.jamoat_a), member=fourth)
+    attend(SessionFactory(module=module, jamoat=world.jamoat_a), fourth)
     start, end = date(2025, 1, 1), date(2025, 12, 31)
 
     def actual(programme, user=None):

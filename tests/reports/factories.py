@@ -5,8 +5,8 @@ from decimal import Decimal
 
 from reports.models import Indicator, Programme, Target
 from tests.remittances.factories import contribute, make_household, make_rates
-from tests.training.factories import ModuleFactory, SessionFactory, members_in
-from training.models import Attendance, Category
+from tests.training.factories import ModuleFactory, SessionFactory, attend, members_in
+from training.models import Category
 
 PROGRAMME_START, PROGRAMME_END = date(2025, 1, 1), date(2027, 12, 31)
 
@@ -41,7 +41,7 @@ def train(village, count: int, *, on: date, category=Category.FINANCIAL, sex="M"
     """`count` people (heads of new households) who completed a one-session module on `on`."""
     session = SessionFactory(module=ModuleFactory(category=category), jamoat=village.jamoat, date=on)
     people = members_in(village, count, sex=sex)
-    Attendance.objects.bulk_create([Attendance(session=session, member=member) for member in people])
+    attend(session, *people)
     return people
 
 

@@ -3,14 +3,15 @@ database keeps one, the other gets a clear refusal and no second row appears."""
 
 import threading
 from datetime import date
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from djmoney.money import Money
 
-from tests.factories import build_world
-from tests.training.factories import HouseholdFactory, SurveyRoundFactory, members_in
+from tests.factories import build_world, make_staff
+from tests.training.factories import HouseholdFactory, ModuleFactory, SessionFactory, SurveyRoundFactory, members_in
 from training import services
 from training.models import Attendance, SurveyResponse
 
@@ -57,11 +58,70 @@ def test_simultaneous_duplicate_interviews_leave_one():
 
 def test_two_registers_saved_at_once_keep_each_person_once():
     world = build_world()
-    from tests.training.factories import SessionFactory
-
     session = SessionFactory(jamoat=world.jamoat_a)
     people = [p.pk for p in members_in(world.village_a, 6)]
 
     outcomes = _race(lambda: services.attendance_set(user=world.staff_a, session=session, member_ids=people))
     assert outcomes == ["saved", "saved"]  # the session row lock serialises the two registers
     assert Attendance.objects.filter(session=session).count() == 6
+
+
+def _together(*workers):
+    """Run the workers at the same moment, each in its own thread and connection."""
+    barrier = threading.Barrier(len(workers))
+    errors = []
+
+    def run(worker):
+        try:
+            barrier.wait()
+            worker()
+        except Exception as error:  # noqa: BLE001 - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+
+
+def test_two_registers_completing_one_person_at_once_leave_the_completion():
+    """A two-session module, its sessions' registers saved at the same moment by two people: each
+    register alone saw half the attendance, yet the person has completed (the registers take
+    turns on the person's row, the second reads the first's tick)."""
+    from training.completions import completions_differences
+    from training.selectors import completions
+
+    world = build_world()
+    module = ModuleFactory(sessions_required=2)
+    second_staff = make_staff(world.jamoat_a, "staff-a2")
+    for round_ in range(5):
+        people = [p.pk for p in members_in(world.village_a, 3)]
+        first = SessionFactory(module=module, jamoat=world.jamoat_a, date=date(2025, 3, 1 + round_))
+        second = SessionFactory(module=module, jamoat=world.jamoat_a, date=date(2025, 4, 1 + round_))
+        _together(partial(services.attendance_set, user=world.staff_a, session=first, member_ids=people),
+                  partial(services.attendance_mark_present, user=second_staff, session=second, member_ids=people))
+        done = {c.member_id: c.completed_on for c in completions(module_id=module.pk)}
+        assert all(done[pk] == second.date for pk in people), round_
+    assert completions_differences() == []
+
+
+def test_a_register_saved_while_the_module_changes_its_rule_counts_the_new_rule():
+    """Sessions required lowered from 2 to 1 while a register of the module is saved: whichever
+    commits first, the people just marked present have completed."""
+    from training.completions import completions_differences
+    from training.selectors import completions
+
+    world = build_world()
+    officer = world.officer
+    for round_ in range(5):
+        module = ModuleFactory(sessions_required=2)
+        session = SessionFactory(module=module, jamoat=world.jamoat_a, date=date(2025, 3, 1 + round_))
+        people = [p.pk for p in members_in(world.village_a, 3)]
+        _together(partial(services.module_update, user=officer, module=module, sessions_required=1),
+                  partial(services.attendance_set, user=world.staff_a, session=session, member_ids=people))
+        assert sorted(c.member_id for c in completions(module_id=module.pk)) == sorted(people), round_
+    assert completions_differences() == []

@@ -25,6 +25,7 @@ from remittances.chain import entry_digest
 from remittances.models import Fund, LedgerBook, LedgerEntry
 from reports import demo
 from reports.summaries import summaries_rebuild
+from training.completions import completions_rebuild
 from training.models import Attendance, Category, TrainingModule, TrainingSession
 
 REGION_CODE = "national-bench"
@@ -90,11 +91,12 @@ class Command(BaseCommand):
             self._training(places, rng)
             self._ledger(places, entries // jamoats, rng)
             national_programme()
-        # COPY wrote past the posting services: the summary tables are made from the raw rows, once
+        # COPY and bulk_create wrote past the services: the summary tables are made from the raw rows, once
         # the planner knows the tables are no longer empty (without statistics it loops over 5 M rows).
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         summaries_rebuild()
+        completions_rebuild()
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         self.stdout.write(f"Made {jamoats} jamoats, {households} households, {entries} ledger entries.")

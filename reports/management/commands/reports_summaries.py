@@ -1,17 +1,19 @@
-"""Rebuild the summary tables from the ledger, or check that they agree with it.
+"""Rebuild the summary tables from the raw rows, or check that they agree with them.
 
-`manage.py reports_summaries` recomputes every running total from the raw ledger and replaces
-the table (postings wait meanwhile). `--check` writes nothing: it lists the rows where the stored
-totals and the ledger disagree and fails when there is any, for a nightly check.
+`manage.py reports_summaries` recomputes every running total from the raw ledger and every
+completion of a training module from the attendances (`training.completions`), and replaces both
+tables (postings and registers wait meanwhile). `--check` writes nothing: it lists the rows where
+a table and its raw rows disagree and fails when there is any, for a nightly check.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
 from reports.summaries import summaries_differences, summaries_rebuild
+from training.completions import completions_differences, completions_rebuild
 
 
 class Command(BaseCommand):
-    help = "Rebuild the reports summary tables from the ledger (or --check that they agree)."
+    help = "Rebuild the reports summary tables from the ledger and the attendances (or --check that they agree)."
 
     def add_arguments(self, parser):
         parser.add_argument("--check", action="store_true", help="Compare only; fail if they differ.")
@@ -20,10 +22,15 @@ class Command(BaseCommand):
         if not check:
             rows = summaries_rebuild()
             self.stdout.write(f"Rebuilt the ledger day totals: {rows} rows.")
+            rows = completions_rebuild()
+            self.stdout.write(f"Rebuilt the training completions: {rows} rows.")
             return
-        differences = summaries_differences()
-        if differences:
+        failed = False
+        for name, differences in (("ledger day totals", summaries_differences()),
+                                  ("training completions", completions_differences())):
             for row in differences:
-                self.stdout.write(" ".join(str(value) for value in row))
-            raise CommandError("The summary tables and the ledger disagree: run reports_summaries to rebuild.")
-        self.stdout.write("The summary tables agree with the ledger.")
+                self.stdout.write(f"{name}: " + " ".join(str(value) for value in row))
+            failed = failed or bool(differences)
+        if failed:
+            raise CommandError("The summary tables and the raw rows disagree: run reports_summaries to rebuild.")
+        self.stdout.write("The summary tables agree with the ledger and the attendances.")
