@@ -218,7 +218,12 @@ def test_outbox_asks_for_persistent_storage_and_warns_when_the_phone_runs_low(wo
     page.context.add_init_script(FAKE_STORAGE)
     browser_login(page, live_server, "staff-a", PASSWORD)
     page.goto(f"{live_server.url}/offline/")
-    page.wait_for_function("window.__persistAsked > 0")
+    # Polled from here: wait_for_function's polling evaluates a string, which the page's CSP refuses.
+    for _attempt in range(100):
+        if page.evaluate("window.__persistAsked") > 0:
+            break
+        page.wait_for_timeout(100)
+    assert page.evaluate("window.__persistAsked") > 0
     warning = page.locator("#outbox-low-storage")
     expect(page.get_by_test_id("outbox-send")).to_be_visible()
     expect(warning).to_be_hidden()
