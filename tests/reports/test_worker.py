@@ -93,7 +93,9 @@ def test_worker_killed_mid_job_leaves_the_job_retried_not_stuck(world, programme
     _purge_queue()
     response = api_for(world.officer).post("/api/v1/reports/", QUARTER, format="json")
     job_id = response.json()["id"]
-    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL,
+    # The worker reads the test database on the primary: the replica's URL in the environment names
+    # the project's database, not this test's (its report would find no tables there).
+    env = {**os.environ, "DATABASE_URL": _database_url(), "REDIS_URL": settings.REDIS_URL, "DATABASE_REPLICA_URL": "",
            "REPORTS_LEASE_SECONDS": "2", "MEDIA_ROOT": str(settings.MEDIA_ROOT)}
     with programme_table_locked():
         worker = subprocess.Popen(  # a separate worker process, so that it can really be killed
