@@ -8,6 +8,7 @@ never 0. Adding a source means writing one function here; nothing else changes.
 
 from __future__ import annotations
 
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -112,29 +113,31 @@ def _completions(window: Window, category: str) -> list:
     serves both categories and both windows."""
     shared = current_shared()
     key = ("completions", window.jamoat_ids, window.programme_id, window.end)
-    done = None if shared is None else shared.get(key)
-    if done is None:
+    by_category = None if shared is None else shared.get(key)
+    if by_category is None:
         categories = [Category.FINANCIAL, Category.BUSINESS] if shared is not None else [category]
         category_of = dict(TrainingModule.objects.filter(category__in=categories).values_list("pk", "category"))
-        done = [(category_of[c.module_id], c) for c in training.completions(
-            jamoat_ids=window.jamoat_ids, categories=categories, end=window.end, programme_id=window.programme_id)]
+        by_category = {kind: [] for kind in categories}
+        for c in training.completions(jamoat_ids=window.jamoat_ids, categories=categories, end=window.end,
+                                      programme_id=window.programme_id):
+            by_category[category_of[c.module_id]].append(c)
         if shared is not None:
-            shared[key] = done
-    return [c for kind, c in done if kind == category and (window.start is None or c.completed_on >= window.start)]
+            shared[key] = by_category
+    done = by_category[category]
+    return done if window.start is None else [c for c in done if c.completed_on >= window.start]
 
 
 def _completed_households(window: Window, category: str) -> Actual:
     """Distinct households with a member who completed a module of the category; by sex, the
     distinct people who completed one (a household may have a woman and a man trained)."""
-    done = _completions(window, category)
-    per_jamoat: dict[int, set[int]] = {}
-    for completion in done:
-        per_jamoat.setdefault(completion.jamoat_id, set()).add(completion.household_id)
-    by_sex: dict[str, Decimal] = {}
-    for sex in {c.member_id: c.sex for c in done}.values():
-        by_sex[sex] = by_sex.get(sex, Decimal(0)) + 1
+    per_jamoat: dict[int, set[int]] = defaultdict(set)
+    sex_of: dict[int, str] = {}
+    for c in _completions(window, category):
+        per_jamoat[c.jamoat_id].add(c.household_id)
+        sex_of[c.member_id] = c.sex
+    by_sex = {sex: Decimal(n) for sex, n in Counter(sex_of.values()).items()}
     return Actual(by_jamoat={j: Decimal(len(h)) for j, h in per_jamoat.items()}, by_sex=by_sex,
-                  distinct_total=Decimal(len({c.household_id for c in done})))
+                  distinct_total=Decimal(len(set().union(*per_jamoat.values()))))
 
 
 def households_financial_education(window: Window) -> Actual:

@@ -230,14 +230,20 @@ def _by_region(actual: Actual, jamoats: list[Jamoat]) -> list[tuple[str, Decimal
     return sorted(totals.items())
 
 
+def programme_scope(*, user, programme: Programme, jamoat_ids: list[int] | None = None) -> tuple[list[Jamoat], bool]:
+    """The programme's jamoats this user may see (narrowed to `jamoat_ids`), and whether that is
+    the whole programme (its officers, administrators, the system): what its figures depend on."""
+    jamoats = list(visible_jamoats(user, jamoat_ids).filter(pk__in=programme.enrolments.values("jamoat_id")))
+    scope = None if user is None else scope_for(user)
+    whole = jamoat_ids is None and (scope is None or scope.is_admin or programme.pk in scope.programme_ids)
+    return jamoats, whole
+
+
 def programme_progress(*, user, programme: Programme, start: date, end: date,
                        jamoat_ids: list[int] | None = None) -> ProgrammeProgress:
     """Every indicator's target, actual (to date and in the period), percent and status, for
     the jamoats this user may see (narrowed to `jamoat_ids` when given)."""
-    enrolled = programme.enrolments.values("jamoat_id")
-    jamoats = list(visible_jamoats(user, jamoat_ids).filter(pk__in=enrolled))
-    scope = None if user is None else scope_for(user)
-    whole = jamoat_ids is None and (scope is None or scope.is_admin or programme.pk in scope.programme_ids)
+    jamoats, whole = programme_scope(user=user, programme=programme, jamoat_ids=jamoat_ids)
     ids = frozenset(j.pk for j in jamoats)
     window_ids = ids
     indicators = programme.indicators.prefetch_related(

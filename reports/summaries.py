@@ -28,7 +28,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import F
 
 from associations.models import Association
 from communities.models import Jamoat
@@ -180,24 +180,40 @@ def _totals_at(days: Iterable[date], jamoat_ids: Iterable[int] | None) -> dict[d
 
 
 def _read_totals_at(days: list[date], jamoat_ids: frozenset[int] | None) -> dict[date, dict[Key, Totals]]:
-    jamoats = Jamoat.objects.all() if jamoat_ids is None else Jamoat.objects.filter(pk__in=jamoat_ids)
-    slots = {}
-    for index, day in enumerate(days):
-        for currency, _label in CURRENCIES:
-            for business in (False, True):
-                slots[f"s{index}_{currency}_{int(business)}"] = (day, currency, business)
-    latest = {name: Subquery(LedgerDayTotal.objects.filter(
-        jamoat_id=OuterRef("pk"), currency=currency, business=business, day__lte=day)
-        .order_by("-day").values("pk")[:1]) for name, (day, currency, business) in slots.items()}
-    found = list(jamoats.order_by().annotate(**latest).values("pk", *latest))
-    rows = LedgerDayTotal.objects.in_bulk([row[name] for row in found for name in slots if row[name]])
+    """One statement: for each day, jamoat, currency and fund kind, the row of the last day on or
+    before it, found by an index probe (the same SQL on PostgreSQL and SQLite)."""
+    table, jamoats = LedgerDayTotal._meta.db_table, Jamoat._meta.db_table
+    slots = [(index, day, currency, business) for index, day in enumerate(days)
+             for currency, _label in CURRENCIES for business in (False, True)]
+    params: list = [value for slot in slots for value in slot]
+    where = ""
+    if jamoat_ids is not None:
+        if not jamoat_ids:
+            return {day: {} for day in days}
+        where = "WHERE j.id IN ({})".format(", ".join(["%s"] * len(jamoat_ids)))
+        params += sorted(jamoat_ids)
+    values = ", ".join(["(%s, %s, %s, %s)"] * len(slots))
+    # VALUES columns are column1… on both databases: slot index, day, currency, business.
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            SELECT k.column1, t.jamoat_id, t.currency, t.business, t.original, t.eur, t.entries
+            FROM (VALUES {values}) k CROSS JOIN {jamoats} j
+            JOIN {table} t ON t.id = (
+                SELECT u.id FROM {table} u WHERE u.jamoat_id = j.id AND u.currency = k.column3
+                  AND u.business = k.column4 AND u.day <= k.column2 ORDER BY u.day DESC LIMIT 1)
+            {where}""", params)
+        found = cursor.fetchall()
     totals: dict[date, dict[Key, Totals]] = {day: {} for day in days}
-    for row in found:
-        for name, (day, currency, business) in slots.items():
-            total = rows.get(row[name])
-            if total is not None:
-                totals[day][(row["pk"], currency, business)] = (total.original, total.eur, total.entries)
+    for index, jamoat_id, currency, business, original, eur, entries in found:
+        totals[days[index]][(jamoat_id, currency, bool(business))] = (
+            _decimal(original, "original"), _decimal(eur, "eur"), entries)
     return totals
+
+
+def _decimal(value, field: str) -> Decimal:
+    """A column of the totals as its field's Decimal (SQLite hands raw statements a float)."""
+    places = LedgerDayTotal._meta.get_field(field).decimal_places
+    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
 
 
 def window_totals(*, start: date | None, end: date, jamoat_ids: Iterable[int] | None) -> dict[Key, Totals]:

@@ -1,15 +1,20 @@
 """Pages: the programme and jamoat dashboards, report requests and their jobs, indicator targets.
 Views orchestrate; rules are in services, reads in selectors."""
 
+import hashlib
 from datetime import date
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,7 +29,14 @@ from reports.forms import PeriodForm, ReportRequestForm, TargetForm, last_quarte
 from reports.kinds import REPORTS
 from reports.models import Indicator, ReportJob, TargetRevision
 from reports.national import national_figures
-from reports.selectors import STATUS_RULE, current_programme, money_panel, programme_progress, report_jobs_for
+from reports.selectors import (
+    STATUS_RULE,
+    current_programme,
+    money_panel,
+    programme_progress,
+    programme_scope,
+    report_jobs_for,
+)
 from reports.shared import shared_reads
 
 
@@ -76,21 +88,45 @@ def dashboard(request):
         end = period.cleaned_data["end"] or end
         if period.cleaned_data["jamoat"]:
             jamoat_ids = [period.cleaned_data["jamoat"].pk]
-    # The dashboard's figures come from the read replica when there is one (the job list below
-    # them reads the primary: a job the user just requested is there).
+    jamoats, whole = programme_scope(user=request.user, programme=programme, jamoat_ids=jamoat_ids)
+    figures, figures_at = _dashboard_figures(request, programme=programme, start=start, end=end,
+                                             jamoat_ids=jamoat_ids, jamoats=jamoats, whole=whole)
+    return render(request, "reports/dashboard.html", {
+        "programme": programme, "period": period, "start": start, "end": end, "jamoats": jamoats, "whole": whole,
+        "figures": figures, "figures_at": figures_at, "figures_seconds": settings.DASHBOARD_FIGURES_SECONDS,
+        "form": _request_form(request.user), "jobs": report_jobs_for(request.user)[:5],
+    })
+
+
+def _dashboard_figures(request, *, programme, start, end, jamoat_ids, jamoats, whole):
+    """The dashboard's figures (indicators, charts, money) as HTML, and when they were computed.
+
+    They depend only on the programme, the period, the jamoats shown, whether that is the whole
+    programme and the language, so users who share all of these share
+    one computation for `DASHBOARD_FIGURES_SECONDS` (the page says when it was made): eight
+    officers opening a national dashboard compute it once, not eight times. Read from the replica
+    when there is one (the job list below them reads the primary: a job just requested is there).
+    """
+    ids = ",".join(str(j.pk) for j in sorted(jamoats, key=lambda j: j.pk))
+    key = "dashboard-figures:" + hashlib.sha256(
+        f"{programme.pk}|{start}|{end}|{whole}|{get_language()}|{ids}".encode()).hexdigest()
+    seconds = settings.DASHBOARD_FIGURES_SECONDS
+    cached = cache.get(key) if seconds else None
+    if cached is not None:
+        return mark_safe(cached[0]), cached[1]  # noqa: S308 - HTML this view rendered
     with reading_from_replica(), shared_reads():
         progress = programme_progress(user=request.user, programme=programme, start=start, end=end,
                                       jamoat_ids=jamoat_ids)
         money = money_panel(start=start, end=end, jamoat_ids=progress.scope_ids, programme_id=programme.pk,
                             from_summaries=True)
-    return render(request, "reports/dashboard.html", {
-        "programme": programme, "progress": progress, "period": period, "status_rule": STATUS_RULE,
-        "status_chart": _status_chart(progress),
-        "region_charts": region_charts(progress) if progress.whole_programme else [],
-        "money": money,
-        "form": _request_form(request.user), "jobs": report_jobs_for(request.user)[:5],
-        "can_edit_targets": scope.reads_all,
-    })
+    html = render_to_string("reports/includes/dashboard_figures.html", {
+        "progress": progress, "status_rule": STATUS_RULE, "status_chart": _status_chart(progress),
+        "region_charts": region_charts(progress) if progress.whole_programme else [], "money": money,
+    }, request=request)
+    computed_at = timezone.now()
+    if seconds:
+        cache.set(key, (html, computed_at), seconds)
+    return mark_safe(html), computed_at  # noqa: S308 - HTML this view rendered
 
 
 @login_required

@@ -90,6 +90,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _dashboards_computed_each_time(settings):
+    """Dashboards compute their figures on every request: a test's figures are its own data's, never
+    those cached by an earlier test (tests of the sharing turn it on: tests/reports/test_dashboard.py)."""
+    settings.DASHBOARD_FIGURES_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):
     settings.LANGUAGE_CODE = "en"
 

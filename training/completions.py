@@ -34,8 +34,10 @@ module's `sessions_required` calls it, after locking the session it writes. The 
 before it reads: the table against a rebuild, the modules FOR SHARE (a change of
 `sessions_required`, made under the module's row lock, waits for the registers or they for it),
 then the people FOR NO KEY UPDATE in id order, so two registers touching one person take turns
-and the second reads the first's attendance. People and households are joined when reading, not
-stored: a person who moves household needs nothing.
+and the second reads the first's attendance. Each row also carries the person's household, its
+jamoat and the person's sex (indicators count them without joining the registry): the refresh
+reads them holding the households and villages FOR SHARE, and database triggers (migration
+training/0006) rewrite them when a person, household or village moves, whoever moves it.
 
 Reconciliation. `completions_rebuild()` replaces the table by the reference recomputation: the
 ranking query the pages ran before this table (`_ranked`), once per set of sessions.
@@ -221,9 +223,42 @@ def completions_refresh(*, module_ids: Iterable[int], member_ids: Iterable[int] 
         "session__programme_id")]
     required = dict(TrainingModule.objects.filter(pk__in=module_ids).values_list("pk", "sessions_required"))
     stale.delete()
+    rows = completion_rows(attended, required)
+    people = _people_of({row.member_id for row in rows})
     made = ModuleCompletion.objects.bulk_create(
-        [ModuleCompletion(**row._asdict()) for row in completion_rows(attended, required)])
+        [ModuleCompletion(**row._asdict(), **people[row.member_id]._asdict()) for row in rows])
     return len(made)
+
+
+class Person(NamedTuple):
+    """What a completion copies of its person (see `ModuleCompletion.household`)."""
+
+    household_id: int
+    jamoat_id: int
+    sex: str
+
+
+def _people_of(member_ids: set[int]) -> dict[int, Person]:
+    """Their household, jamoat and sex, read after holding their households, then those
+    households' villages, FOR SHARE until commit: a move of either waits for this transaction,
+    then its trigger rewrites these rows. (Locks first, each in its own statement: a locking
+    join would drop a row whose household moved while it waited.)"""
+    if not member_ids:
+        return {}
+    ids = sorted(member_ids)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"""SELECT id FROM households_household WHERE id IN
+                               (SELECT household_id FROM households_member WHERE id IN ({marks}))
+                               ORDER BY id FOR SHARE""", ids)
+            cursor.execute(f"""SELECT id FROM communities_village WHERE id IN
+                               (SELECT h.village_id FROM households_household h JOIN households_member m
+                                ON m.household_id = h.id WHERE m.id IN ({marks})) ORDER BY id FOR SHARE""", ids)
+        cursor.execute(f"""SELECT m.id, m.household_id, v.jamoat_id, m.sex FROM households_member m
+                           JOIN households_household h ON h.id = m.household_id
+                           JOIN communities_village v ON v.id = h.village_id WHERE m.id IN ({marks})""", ids)
+        return {member_id: Person(*copies) for member_id, *copies in cursor.fetchall()}
 
 
 # Reconciliation ----------------------------------------------------------------------------
@@ -245,21 +280,25 @@ def _sets_of_sessions() -> Iterator[tuple[str, int | None, QuerySet]]:
             Q(session__programme_id=programme_id) | Q(session__programme__isnull=True)).filter(Exists(own))
 
 
-def _recomputed() -> Iterator[Row]:
-    """Every row the table should hold, from the attendances by the reference ranking: one query
-    per set of sessions (every, no programme, each programme that has sessions)."""
+_FIELDS = [*Row._fields, *Person._fields]
+
+
+def _recomputed() -> Iterator[tuple]:
+    """Every row the table should hold (`_FIELDS`), from the attendances by the reference ranking
+    and the registry: one query per set of sessions (every, no programme, each programme that
+    has sessions)."""
     for counting, programme_id, attendances in _sets_of_sessions():
         rows = _ranked(attendances, **_UNIFORMITY).values_list(
-            "member_id", "session__module_id", "session_id", "session__date", *_UNIFORMITY)
-        for member, module, session, day, jamoat_low, jamoat_high, low, high, assigned, counted in rows.iterator():
+            "member_id", "session__module_id", "session_id", "session__date", *_UNIFORMITY,
+            "member__household_id", "member__household__village__jamoat_id", "member__sex")
+        for (member, module, session, day, jamoat_low, jamoat_high, low, high, assigned, counted,
+             *person) in rows.iterator():
             uniform = jamoat_low == jamoat_high and low == high and assigned in (0, counted)
-            yield Row(member, module, counting, programme_id, session, day, uniform)
+            yield (member, module, counting, programme_id, session, day, uniform, *person)
 
 
-def _stored() -> Iterator[Row]:
-    rows = ModuleCompletion.objects.order_by().values_list(
-        "member_id", "module_id", "counting", "programme_id", "session_id", "completed_on", "uniform")
-    return (Row(*row) for row in rows.iterator())
+def _stored() -> Iterator[tuple]:
+    return ModuleCompletion.objects.order_by().values_list(*_FIELDS).iterator()
 
 
 @transaction.atomic
@@ -268,14 +307,15 @@ def completions_rebuild() -> int:
     Registers wait meanwhile (the table is locked), then refresh their people on the new rows."""
     _lock_table("EXCLUSIVE")
     ModuleCompletion.objects.all().delete()
-    made = ModuleCompletion.objects.bulk_create([ModuleCompletion(**row._asdict()) for row in _recomputed()],
-                                                batch_size=5000)
+    made = ModuleCompletion.objects.bulk_create([ModuleCompletion(**dict(zip(_FIELDS, row, strict=True)))
+                                                 for row in _recomputed()], batch_size=5000)
     return len(made)
 
 
 def completions_differences(limit: int = 20) -> list[tuple]:
-    """Rows where the summary and the attendances disagree (empty when they agree): each is
-    ("stored" or "attendance", member, module, counting, programme, session, completed on, uniform)."""
+    """Rows where the summary and the attendances and registry disagree (empty when they agree):
+    each is ("stored" or "attendance", member, module, counting, programme, session, completed on,
+    uniform, household, jamoat, sex)."""
     stored, expected = set(_stored()), set(_recomputed())
     differences = [("stored", *row) for row in stored - expected] + [("attendance", *row) for row in expected - stored]
     differences.sort(key=lambda d: (d[1], d[2], d[3], d[4] or 0, d[0]))

@@ -201,6 +201,14 @@ class ModuleCompletion(models.Model):
     session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="+",
                                 verbose_name=pgettext_lazy("training", "session"))
     completed_on = models.DateField(_("completed on"))
+    # The person's household, its jamoat and the person's sex, copied so that indicators count
+    # completions without joining the registry; database triggers (migration 0005) rewrite them
+    # when a person changes household or sex, a household village, or a village jamoat.
+    household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="+",
+                                  verbose_name=_("household"))
+    jamoat = models.ForeignKey("communities.Jamoat", on_delete=models.CASCADE, related_name="+",
+                               verbose_name=_("jamoat"))
+    sex = models.CharField(_("sex"), max_length=1)
     # Every session counted has the jamoat and programme of `session`: whoever sees that session
     # sees them all, so the row is the completion that user would count. Otherwise a scoped
     # reader ranks the attendances they see (see `training.completions`).

@@ -135,8 +135,7 @@ def survey_response_list(*, user, round_id: int | None = None, jamoat_id: int | 
 
 # Completion ------------------------------------------------------------------------------
 
-_COMPLETION_COLUMNS = ("member_id", "member__household_id", "module_id", "member__household__village__jamoat_id",
-                       "completed_on", "member__sex")
+_COMPLETION_COLUMNS = ("member_id", "household_id", "module_id", "jamoat_id", "completed_on", "sex")
 
 
 def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categories: Iterable[str] | None = None,
@@ -151,7 +150,7 @@ def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categorie
     """
     rows = counted_under(programme_id)
     if jamoat_ids is not None:
-        rows = rows.filter(member__household__village__jamoat_id__in=list(jamoat_ids))
+        rows = rows.filter(jamoat_id__in=list(jamoat_ids))
     if categories is not None:
         rows = rows.filter(module__category__in=list(categories))
     if module_id is not None:

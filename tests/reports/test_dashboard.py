@@ -43,6 +43,62 @@ def test_dashboard_query_count_does_not_grow_with_the_data(world, programme, cli
     assert 'data-field="actual">39<' in response.text  # 2+1+24+12 households trained in finance, to date
 
 
+@pytest.fixture
+def shared_figures(settings):
+    from django.core.cache import cache
+
+    settings.DASHBOARD_FIGURES_SECONDS = 60
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_users_of_one_scope_share_the_figures_for_a_minute_and_see_when_they_were_made(
+        world, programme, client_for, shared_figures):
+    """Two officers of the programme: the second is served the first one's figures (computed once,
+    the page says when); money raised since shows once the minute is over; the staff of one
+    jamoat, a narrower period and another language each get figures of their own."""
+    from django.core.cache import cache
+
+    from tests.factories import make_officer
+
+    _records(world, 1)
+    raise_money(world, on=date(2026, 8, 15), amounts=[("50", "EUR")])
+    first = client_for(world.officer).get(reverse("reports:dashboard"), PERIOD)
+    other_officer = make_officer("officer-2", programme=programme)
+    client_for(other_officer).get(reverse("reports:dashboard"), {**PERIOD, "start": "2026-08-01"})
+    with CaptureQueriesContext(connection) as computing:
+        client_for(other_officer).get(reverse("reports:dashboard"), {**PERIOD, "start": "2026-08-02"})
+    with CaptureQueriesContext(connection) as cached:
+        second = client_for(other_officer).get(reverse("reports:dashboard"), PERIOD)
+    # The figures' 14 queries are not run again: nothing reads the completions or the money totals.
+    assert len(cached.captured_queries) == len(computing.captured_queries) - 14
+    assert not [q for q in cached.captured_queries
+                if "training_modulecompletion" in q["sql"] or "reports_ledgerdaytotal" in q["sql"]]
+    assert 'data-field="figures-at"' in second.text
+    assert _figures(second.text) == _figures(first.text)
+    assert 'data-field="raised-eur">50<' in second.text
+
+    from tests.remittances.factories import contribute, make_household
+    payer = make_household(world.village_a, member_of=world.association_a)
+    contribute(world.treasurer_a, world.association_a, payer, "25", "EUR",
+               fund=world.association_a.funds.get(code="bakery"), on=date(2026, 8, 16))
+    assert 'data-field="raised-eur">50<' in client_for(world.officer).get(reverse("reports:dashboard"), PERIOD).text
+    cache.clear()  # the minute is over
+    assert 'data-field="raised-eur">75<' in client_for(world.officer).get(reverse("reports:dashboard"), PERIOD).text
+
+    staff = client_for(world.staff_a).get(reverse("reports:dashboard"), PERIOD).text
+    assert world.jamoat_b.name in _figures(first.text) and world.jamoat_b.name not in _figures(staff)
+    client = client_for(world.officer)
+    client.cookies["django_language"] = "tg"
+    tajik = client.get(reverse("reports:dashboard"), PERIOD).text
+    assert 'lang="tg"' in tajik and _figures(tajik) != _figures(first.text)
+
+
+def _figures(page: str) -> str:
+    return page[page.index('<section aria-labelledby="indicators-heading">'):page.index('id="request-heading"')]
+
+
 def test_officer_dashboard_shows_every_indicator_charts_and_money(world, programme, client_for):
     _records(world, 1)
     raise_money(world, on=date(2026, 8, 15))

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection
 from djmoney.money import Money
 
+from households.models import Member
 from tests.factories import build_world, make_staff
 from tests.training.factories import HouseholdFactory, ModuleFactory, SessionFactory, SurveyRoundFactory, members_in
 from training import services
@@ -125,3 +126,54 @@ def test_a_register_saved_while_the_module_changes_its_rule_counts_the_new_rule(
                   partial(services.attendance_set, user=world.staff_a, session=session, member_ids=people))
         assert sorted(c.member_id for c in completions(module_id=module.pk)) == sorted(people), round_
     assert completions_differences() == []
+
+
+def test_a_household_moved_while_its_register_commits_keeps_its_completions_in_the_new_jamoat():
+    """A register completing a module for a household's people has written its rows, not yet
+    committed, when an administrator moves the household to a village of another jamoat: the move
+    waits for the register (which holds the household while it copies its jamoat), then its
+    trigger rewrites the rows. Without that hold the move's trigger would miss the uncommitted
+    rows and they would keep the old jamoat."""
+    from django.db import transaction
+
+    from households import services as households
+    from training.completions import completions_differences
+    from training.selectors import completions
+
+    world = build_world()
+    module = ModuleFactory(sessions_required=1)
+    household = HouseholdFactory(village=world.village_a)
+    people = [p.pk for p in members_in(world.village_a, 2)]
+    Member.objects.filter(pk__in=people).update(household=household)
+    session = SessionFactory(module=module, jamoat=world.jamoat_a, date=date(2025, 3, 1))
+    written, release = threading.Event(), threading.Event()
+
+    def register():
+        with transaction.atomic():
+            services.attendance_set(user=world.staff_a, session=session, member_ids=people)
+            written.set()
+            release.wait(10)
+
+    def move():
+        written.wait(10)
+        households.household_update(user=world.admin, household=household, village=world.village_b)
+
+    threads = [threading.Thread(target=_closing(register)), threading.Thread(target=_closing(move))]
+    for thread in threads:
+        thread.start()
+    written.wait(10)
+    threads[1].join(0.5)  # the move has had time to run, or is waiting for the register
+    release.set()
+    for thread in threads:
+        thread.join()
+    assert {c.jamoat_id for c in completions(module_id=module.pk)} == {world.jamoat_b.pk}
+    assert completions_differences() == []
+
+
+def _closing(worker):
+    def run():
+        try:
+            worker()
+        finally:
+            connection.close()
+    return run
