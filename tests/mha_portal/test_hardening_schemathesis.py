@@ -35,6 +35,7 @@ def _schema():
     return schemathesis.openapi.from_dict(document)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("role", ["officer", "staff_a", "treasurer_a"])
 def test_no_server_error_anywhere_in_the_api(world, role, keep_test_connection):
     from tests.remittances.factories import make_household, make_rates
