@@ -15,6 +15,7 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.test import override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
@@ -23,6 +24,9 @@ THREADS = 10
 
 def main() -> None:
     assert connection.vendor == "sqlite"
+    # As in the suite (tests/conftest.py _fast_passwords): otherwise build_world's users are each
+    # hashed with PBKDF2's million rounds, seconds of CPU; the threads never check a password.
+    override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]).enable()
     call_command("migrate", verbosity=0)
     from remittances.models import LedgerEntry
     from tests.factories import build_world

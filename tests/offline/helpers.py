@@ -21,6 +21,9 @@ RECORDS = "async () => (await MHAOffline.records()).map((r) => ({id: r.id, kind:
           "message: r.message, result: r.result, seq: r.seq}))"
 
 
+POLL_MS = 50  # each evaluate is a round trip of a few ms; a longer pause only adds to every save
+
+
 def _poll(page, script: str, arg, timeout: int) -> None:
     """Evaluate an async predicate until it is true (wait_for_function does not await promises)."""
     waited = 0
@@ -29,8 +32,8 @@ def _poll(page, script: str, arg, timeout: int) -> None:
             states = page.evaluate("async () => typeof MHAOffline === 'undefined' ? null : "
                                    "(await MHAOffline.records()).map((r) => [r.kind, r.state, r.message])")
             raise AssertionError(f"still false after {timeout} ms: {script[:80]}; records: {states}")
-        page.wait_for_timeout(250)
-        waited += 250
+        page.wait_for_timeout(POLL_MS)
+        waited += POLL_MS
 
 
 def wait_until_ready_offline(page, paths, timeout: int = 30_000) -> None:

@@ -44,6 +44,7 @@ def ready(page, live_server, username, paths):
     wait_until_ready_offline(page, paths)
 
 
+@pytest.mark.slow
 def test_fifty_records_across_the_four_forms_sync_in_order_with_no_loss(world, live_server, phone_page):
     page = phone_page
     make_rates()
@@ -110,11 +111,11 @@ def test_service_worker_upgrade_keeps_waiting_records_and_still_works_offline(wo
     settings.OFFLINE_APP_VERSION = "upgrade-test"
     page.evaluate("async () => (await navigator.serviceWorker.getRegistration()).update()")
     # The new worker installed (its own caches filled) and activated (the old caches removed).
-    for _attempt in range(120):
+    for _attempt in range(600):
         names = page.evaluate("caches.keys()")
         if names and not set(names) & set(old_caches):
             break
-        page.wait_for_timeout(250)
+        page.wait_for_timeout(50)
     assert len(names) == 2 and not set(names) & set(old_caches), (names, old_caches)
     wait_until_ready_offline(page, ["/offline/", "/offline/contribution/"])
     assert [r["state"] for r in records(page)] == ["waiting", "waiting"]
