@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from associations.models import Association
 from communities.models import Jamoat
+from mha_portal.forms import LongSelect
 from reports.kinds import REPORTS
 
 LANGUAGE_CHOICES = [("en", _("English")), ("ru", _("Russian")), ("tg", _("Tajik"))]
@@ -23,9 +24,10 @@ class ReportRequestForm(forms.Form):
     start = forms.DateField(label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"}))
     jamoat = forms.ModelChoiceField(label=_("Jamoat"), queryset=Jamoat.objects.none(), required=False,
-                                    help_text=_("For the jamoat report."))
+                                    help_text=_("For the jamoat report."), widget=LongSelect)
     association = forms.ModelChoiceField(label=_("Association"), queryset=Association.objects.none(),
-                                         required=False, help_text=_("For the MHA financial statement."))
+                                         required=False, help_text=_("For the MHA financial statement."),
+                                         widget=LongSelect)
     language = forms.ChoiceField(label=_("Language of the report"), choices=LANGUAGE_CHOICES, initial="en")
     narrative = forms.CharField(
         label=_("Narrative"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 5}),
@@ -48,7 +50,7 @@ class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     end = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     jamoat = forms.ModelChoiceField(label=_("Jamoat"), queryset=Jamoat.objects.none(), required=False,
-                                    empty_label=_("All my jamoats"))
+                                    empty_label=_("All my jamoats"), widget=LongSelect)
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

@@ -240,10 +240,12 @@ def programme_scope(*, user, programme: Programme, jamoat_ids: list[int] | None 
 
 
 def programme_progress(*, user, programme: Programme, start: date, end: date,
-                       jamoat_ids: list[int] | None = None) -> ProgrammeProgress:
+                       jamoat_ids: list[int] | None = None,
+                       scope: tuple[list[Jamoat], bool] | None = None) -> ProgrammeProgress:
     """Every indicator's target, actual (to date and in the period), percent and status, for
-    the jamoats this user may see (narrowed to `jamoat_ids` when given)."""
-    jamoats, whole = programme_scope(user=user, programme=programme, jamoat_ids=jamoat_ids)
+    the jamoats this user may see (narrowed to `jamoat_ids` when given); `scope`: what
+    `programme_scope` answered for the same arguments, when the caller has it."""
+    jamoats, whole = scope or programme_scope(user=user, programme=programme, jamoat_ids=jamoat_ids)
     ids = frozenset(j.pk for j in jamoats)
     window_ids = ids
     indicators = programme.indicators.prefetch_related(

@@ -116,7 +116,7 @@ def _dashboard_figures(request, *, programme, start, end, jamoat_ids, jamoats, w
         return mark_safe(cached[0]), cached[1]  # noqa: S308 - HTML this view rendered
     with reading_from_replica(), shared_reads():
         progress = programme_progress(user=request.user, programme=programme, start=start, end=end,
-                                      jamoat_ids=jamoat_ids)
+                                      jamoat_ids=jamoat_ids, scope=(jamoats, whole))
         money = money_panel(start=start, end=end, jamoat_ids=progress.scope_ids, programme_id=programme.pk,
                             from_summaries=True)
     html = render_to_string("reports/includes/dashboard_figures.html", {

@@ -148,6 +148,17 @@ def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categorie
     (`ranked_completions`). The jamoat is the household's; the date range applies to completion
     dates.
     """
+    counted, reranked = _completion_sources(
+        user=user, jamoat_ids=jamoat_ids, categories=categories, module_id=module_id, member_id=member_id,
+        start=start, end=end, programme_id=programme_id)
+    return list(map(Completion._make, counted.values_list(*_COMPLETION_COLUMNS))) + reranked
+
+
+def _completion_sources(*, user, jamoat_ids=None, categories=None, module_id=None, member_id=None, start=None,
+                        end=None, programme_id=None) -> tuple[QuerySet, list[Completion]]:
+    """What `completions` reads: the summary rows that answer for this reader as they stand, and
+    the completions ranked again from the attendances the reader sees (the few rows whose
+    sessions span jamoats or programmes)."""
     rows = counted_under(programme_id)
     if jamoat_ids is not None:
         rows = rows.filter(jamoat_id__in=list(jamoat_ids))
@@ -166,15 +177,32 @@ def completions(*, user=None, jamoat_ids: Iterable[int] | None = None, categorie
     counted = rows.filter(uniform=True).visible_to(user) if scoped else rows
     if start is not None:
         counted = counted.filter(completed_on__gte=start)
-    found = list(map(Completion._make, counted.values_list(*_COMPLETION_COLUMNS)))
+    reranked = []
     if scoped:
         mixed = set(rows.filter(uniform=False).values_list("member_id", "module_id"))
         if mixed:
-            found += [c for c in ranked_completions(user=user, programme_id=programme_id, start=start, end=end,
-                                                    member_ids={member for member, _module in mixed},
-                                                    module_ids={module for _member, module in mixed})
-                      if (c.member_id, c.module_id) in mixed]
-    return found
+            reranked = [c for c in ranked_completions(user=user, programme_id=programme_id, start=start, end=end,
+                                                      member_ids={member for member, _module in mixed},
+                                                      module_ids={module for _member, module in mixed})
+                        if (c.member_id, c.module_id) in mixed]
+    return counted, reranked
+
+
+def households_trained_count(*, user=None, categories: Iterable[str]) -> dict[str, int]:
+    """Distinct households with a member who completed a module, per category: what counting
+    `completions` gives, counted in the database (one grouped query, plus one for the households
+    of completions ranked again, whatever the number of completions)."""
+    categories = list(categories)
+    counted, reranked = _completion_sources(user=user, categories=categories)
+    found = dict(counted.order_by().values_list("module__category").annotate(n=Count("household_id", distinct=True)))
+    if reranked:
+        category_of = dict(TrainingModule.objects.filter(category__in=categories).values_list("pk", "category"))
+        extra = {(category_of[c.module_id], c.household_id) for c in reranked}
+        seen = set(counted.filter(household_id__in={household for _category, household in extra}).order_by()
+                   .values_list("module__category", "household_id").distinct())
+        for category, _household in extra - seen:
+            found[category] = found.get(category, 0) + 1
+    return {category: found.get(category, 0) for category in categories}
 
 
 def completion_date(*, member: Member, module: TrainingModule) -> date | None:
@@ -187,18 +215,6 @@ def households_trained(*, user=None, start: date | None = None, end: date | None
     """Distinct households with at least one person who completed a module (of the categories)."""
     return len({c.household_id for c in completions(user=user, jamoat_ids=jamoat_ids, categories=categories,
                                                     start=start, end=end)})
-
-
-def households_trained_by_category(*, user=None, categories: Iterable[str],
-                                   jamoat_ids: Iterable[int] | None = None) -> dict[str, dict[int, set[int]]]:
-    """Households with a member who completed a module, per category and jamoat: several
-    categories from one reading of the completions."""
-    categories = list(categories)
-    category_of = dict(TrainingModule.objects.filter(category__in=categories).values_list("pk", "category"))
-    trained: dict[str, dict[int, set[int]]] = {category: defaultdict(set) for category in categories}
-    for c in completions(user=user, jamoat_ids=jamoat_ids, categories=categories):
-        trained[category_of[c.module_id]][c.jamoat_id].add(c.household_id)
-    return trained
 
 
 # Indicators for the reports app (issue 7) ---------------------------------------------------

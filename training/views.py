@@ -97,13 +97,13 @@ def home(request):
     _require_scope(request)
     user = request.user
     year_start = date(timezone.localdate().year, 1, 1)
-    trained = selectors.households_trained_by_category(user=user, categories=[Category.FINANCIAL, Category.BUSINESS])
+    trained = selectors.households_trained_count(user=user, categories=[Category.FINANCIAL, Category.BUSINESS])
     sessions = selectors.session_list(user=user, attendees=False)
     return render(request, "training/home.html", {
         "modules": TrainingModule.objects.count(),
         "sessions": sessions.count(),
-        "financial": len(set().union(*trained[Category.FINANCIAL].values())),
-        "business": sum(len(households) for households in trained[Category.BUSINESS].values()),
+        "financial": trained[Category.FINANCIAL],
+        "business": trained[Category.BUSINESS],
         "outreach": selectors.counselling_and_campaign_counts(user=user, start=year_start),
         "recent": sessions[:5],
     })

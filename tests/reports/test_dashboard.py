@@ -71,8 +71,8 @@ def test_users_of_one_scope_share_the_figures_for_a_minute_and_see_when_they_wer
         client_for(other_officer).get(reverse("reports:dashboard"), {**PERIOD, "start": "2026-08-02"})
     with CaptureQueriesContext(connection) as cached:
         second = client_for(other_officer).get(reverse("reports:dashboard"), PERIOD)
-    # The figures' 14 queries are not run again: nothing reads the completions or the money totals.
-    assert len(cached.captured_queries) == len(computing.captured_queries) - 14
+    # The figures' 13 queries are not run again: nothing reads the completions or the money totals.
+    assert len(cached.captured_queries) == len(computing.captured_queries) - 13
     assert not [q for q in cached.captured_queries
                 if "training_modulecompletion" in q["sql"] or "reports_ledgerdaytotal" in q["sql"]]
     assert 'data-field="figures-at"' in second.text
