@@ -7,6 +7,7 @@ from communities.models import Village
 from households.models import ConsentRecord, Household, Member, MigrationEpisode
 from households.selectors import SORTS
 from households.services import MEMBER_FIELDS
+from mha_portal.forms import LongSelect
 from mha_portal.scoping import in_writable_jamoats
 
 
@@ -15,6 +16,8 @@ def writable_villages(user):
 
 
 class VillageChoiceField(forms.ModelChoiceField):
+    widget = LongSelect  # a national list has 400 villages
+
     def label_from_instance(self, village):
         return f"{village.jamoat} — {village}"
 

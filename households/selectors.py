@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 
@@ -139,13 +142,31 @@ def household_list(*, user, filters: HouseholdFilters = HouseholdFilters()) -> Q
     if filters.sort in ("size", "-size"):
         households = households.annotate(size=Coalesce(_size(), 0))
     ordering = SORTS.get(filters.sort, SORTS["code"])
-    if filters.search.strip() and ordering[0] in ("code", "-code"):
+    if filters.search.strip() and ordering[0] in ("code", "-code") and not _matches_many(households):
         # Walking the code index and testing every row against the search is PostgreSQL's choice
         # for "ORDER BY code LIMIT 25"; sorting an expression makes it use the trigram index
-        # and sort the few matches instead (200 ms → a few ms at 100,000 households).
+        # and sort the few matches instead (200 ms → a few ms at 100,000 households). A word
+        # that many households match (a common surname) is the other way round: the walk meets
+        # a page of them at once, where sorting every match cost 50 ms at 400,000 households.
         expression = Concat(F("code"), Value(""), output_field=CharField())
         ordering = (expression.desc() if ordering[0].startswith("-") else expression.asc(),)
     return households.order_by(*ordering)
+
+
+# Matches above which walking the code index finds a page sooner than sorting every match.
+MANY_MATCHES = 2000
+
+
+def _matches_many(households: QuerySet[Household]) -> bool:
+    """PostgreSQL's estimate of the rows matched (planned, not run: about 2 ms; pg_trgm's
+    statistics put "Rahimov" at 13,468 of 400,000 households where 16,000 match)."""
+    if connection.vendor != "postgresql" or households.query.is_empty():
+        return False
+    try:
+        plan = json.loads(households.order_by().explain(format="json"))
+    except EmptyResultSet:  # a condition that matches nothing by construction
+        return False
+    return plan[0]["Plan"]["Plan Rows"] > MANY_MATCHES
 
 
 def household_detail_queryset() -> QuerySet[Household]:

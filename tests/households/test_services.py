@@ -149,6 +149,27 @@ def test_search_finds_cyrillic_names_from_latin_or_either_cyrillic_spelling(worl
     assert [h.pk for h in found] == [wanted.pk]
 
 
+@pytest.mark.parametrize("sort", ["code", "-code"])
+def test_a_common_name_and_a_rare_one_list_the_same_households_in_code_order_by_either_plan(
+        world, monkeypatch, sort):
+    """Searches that match many households walk the code index, the others sort their matches
+    (`MANY_MATCHES`): whichever the database estimates, the page holds the same households in
+    the same order."""
+    from households import selectors
+
+    for index in range(8):
+        make_household(world.staff_a, world.village_a, head=("Раҳимов" if index % 3 else "Саидов", "Ҷамшед"))
+    answers = []
+    for many in (10_000, 0):
+        monkeypatch.setattr(selectors, "MANY_MATCHES", many)
+        answers.append([[h.code for h in household_list(user=world.staff_a, filters=HouseholdFilters(search=word,
+                                                                                                     sort=sort))]
+                        for word in ("Rahimov", "Saidov")])
+    assert answers[0] == answers[1]
+    assert [len(found) for found in answers[0]] == [5, 3]
+    assert answers[0][0] == sorted(answers[0][0], reverse=sort.startswith("-"))
+
+
 def test_search_finds_a_household_by_any_members_phone(world):
     household = make_household(world.staff_a, world.village_a)
     member_create(user=world.staff_a, household=household, last_name="Раҳимова", first_name="Зарина", sex="F",
