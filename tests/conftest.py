@@ -57,36 +57,6 @@ def pytest_runtest_setup(item):
         pytest.skip(reason)
 
 
-def _uses_db(item) -> tuple[bool, bool]:
-    """(uses the database, transactionally), as pytest-django decides it for its own ordering."""
-    marker = item.get_closest_marker("django_db")
-    fixtures = getattr(item, "fixturenames", ())
-    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
-    transactional = transactional or "transactional_db" in fixtures or "live_server" in fixtures
-    return bool(marker) or "db" in fixtures or transactional, transactional
-
-
-@pytest.hookimpl(trylast=True)
-def pytest_collection_modifyitems(items):
-    """Longest first, so that the two xdist workers finish together: pytest-django sorts the tests
-    using the database before the transactional ones (whose flush removes the rows the migrations
-    made) and those without a database last, which left the slowest of the latter (the SQLite probe,
-    collectstatic) to run alone at the end. Tests marked `slow` now start first within that order,
-    tests without a database run at the start when slow and at the end otherwise, as filler; a
-    transactional test still never runs before a test that reads the migrations' rows."""
-
-    def place(item) -> int:
-        uses_db, transactional = _uses_db(item)
-        slow = item.get_closest_marker("slow") is not None
-        if transactional:
-            return 2 if slow else 3
-        if slow:
-            return 0
-        return 1 if uses_db else 4
-
-    items.sort(key=place)
-
-
 @pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -17,7 +17,6 @@ def _seed_places():
     communities_demo.seed(rng=random.Random("2026:communities"), password="x-demo-pass-1", stdout=io.StringIO())
 
 
-@pytest.mark.slow
 def test_demo_adds_about_a_hundred_households_per_jamoat_once(settings):
     _seed_places()
     demo.seed(rng=random.Random(1), password="x", stdout=io.StringIO())
@@ -38,7 +37,6 @@ def test_demo_adds_about_a_hundred_households_per_jamoat_once(settings):
     assert all(t.return_date is None or t.return_date >= t.departure_date for t in trips)
 
 
-@pytest.mark.slow
 def test_demo_households_are_found_by_latin_search(settings):
     from django.contrib.auth import get_user_model
 

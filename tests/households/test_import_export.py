@@ -192,7 +192,6 @@ def test_export_follows_the_list_filters(world, client_for):
     assert {r["household_code"] for r in read_rows(io.BytesIO(response.content), "x.csv")} == {wanted.code}
 
 
-@pytest.mark.slow
 def test_ten_thousand_rows_import_in_one_file(world):
     rows = []
     for number in range(2500):

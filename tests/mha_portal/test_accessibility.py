@@ -106,7 +106,6 @@ def _pages_of_the_menu(page, live_server) -> list[str]:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.slow
 @pytest.mark.parametrize("username", ROLES)
 def test_every_menu_page_has_no_wcag21_aa_violation_on_a_tajik_phone(world, live_server, tajik_phone_page,
                                                                        username):

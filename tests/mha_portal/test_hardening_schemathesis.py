@@ -38,7 +38,6 @@ def api_document():
     return SchemaGenerator().get_schema(request=None, public=True)
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("role", ["officer", "staff_a", "treasurer_a"])
 def test_no_server_error_anywhere_in_the_api(world, role, keep_test_connection, api_document):
     from tests.remittances.factories import make_household, make_rates

@@ -6,7 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from django.db import OperationalError
 from django.test import RequestFactory
 
@@ -15,7 +14,6 @@ from mha_portal.middleware import DatabaseBusyMiddleware
 PROBE = Path(__file__).with_name("sqlite_concurrency_probe.py")
 
 
-@pytest.mark.slow
 def test_ten_threads_posting_contributions_on_sqlite_get_no_500_and_exact_entries(tmp_path):
     env = {key: value for key, value in os.environ.items() if key not in ("DATABASE_URL", "REDIS_URL")}
     env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "MEDIA_ROOT": str(tmp_path / "media")}

@@ -167,7 +167,6 @@ def test_rendered_pages_load_no_external_assets(world, client_for, role):
     assert_no_external_assets(client.get(reverse("login")).text)
 
 
-@pytest.mark.slow
 def test_seed_demo_twice_gives_the_same_row_counts(db):
     from django.apps import apps
 
@@ -184,7 +183,6 @@ def test_seed_demo_twice_gives_the_same_row_counts(db):
     assert first["communities.Enrolment"] == 15 + 6
 
 
-@pytest.mark.slow
 def test_production_collectstatic_finds_every_file_a_static_file_refers_to(settings, tmp_path):
     """The web container collects static files with hashed names on start; a vendored file that
     names a file not vendored with it (a source map) stops the deploy."""

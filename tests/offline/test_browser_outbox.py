@@ -44,7 +44,6 @@ def ready(page, live_server, username, paths):
     wait_until_ready_offline(page, paths)
 
 
-@pytest.mark.slow
 def test_fifty_records_across_the_four_forms_sync_in_order_with_no_loss(world, live_server, phone_page):
     page = phone_page
     make_rates()

@@ -15,7 +15,6 @@ from tests.projects.factories import eur_rate, make_window, member_household, to
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-@pytest.mark.slow
 def test_propose_earmark_approve_journey(world, live_server, browser):
     window = make_window(total="100000", cap="10000")
     eur_rate()

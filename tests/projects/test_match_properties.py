@@ -72,7 +72,6 @@ def check_invariants(window_pk, ratio):
                 assert match <= (cofunder.ratio * eligible).quantize(Decimal("0.01"), ROUND_DOWN)
 
 
-@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @example(ratio="1", ops=SMOKE)
 @given(ratio=st.sampled_from(["0.5", "1", "2", "3"]), ops=st.lists(OPS, min_size=1, max_size=18))
@@ -85,7 +84,6 @@ def test_random_sequences_keep_release_within_match_within_cap_and_the_window_ba
         pass
 
 
-@pytest.mark.slow
 @settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
 @example(ratio="1", ops=SMOKE)
 @given(ratio=st.sampled_from(["0.5", "1", "2"]), ops=st.lists(OPS, min_size=1, max_size=18))

@@ -25,7 +25,7 @@ from mha_portal.celery import app
 from reports import tasks
 from reports.models import ReportJob
 
-pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True), pytest.mark.slow]
+pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 QUARTER = {"kind": "programme_progress", "start": "2026-07-01", "end": "2026-09-30"}

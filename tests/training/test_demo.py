@@ -20,7 +20,6 @@ def _counts():
                                                  SurveyResponse)]
 
 
-@pytest.mark.slow
 def test_demo_trains_every_household_it_can_and_is_idempotent():
     communities_demo.seed(rng=random.Random(1), password="demo-pass-1", stdout=io.StringIO())
     for jamoat in Jamoat.objects.prefetch_related("villages"):
