@@ -27,7 +27,7 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, router, transaction
 from django.db.models import F
 
 from associations.models import Association
@@ -193,8 +193,9 @@ def _read_totals_at(days: list[date], jamoat_ids: frozenset[int] | None) -> dict
         where = "WHERE j.id IN ({})".format(", ".join(["%s"] * len(jamoat_ids)))
         params += sorted(jamoat_ids)
     values = ", ".join(["(%s, %s, %s, %s)"] * len(slots))
-    # VALUES columns are column1… on both databases: slot index, day, currency, business.
-    with connection.cursor() as cursor:
+    # VALUES columns are column1… on both databases: slot index, day, currency, business. Read
+    # where the ORM would read the table (the replica inside `reading_from_replica`).
+    with connections[router.db_for_read(LedgerDayTotal) or DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute(f"""
             SELECT k.column1, t.jamoat_id, t.currency, t.business, t.original, t.eur, t.entries
             FROM (VALUES {values}) k CROSS JOIN {jamoats} j
