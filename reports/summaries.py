@@ -206,15 +206,17 @@ def _read_totals_at(days: list[date], jamoat_ids: frozenset[int] | None) -> dict
         found = cursor.fetchall()
     totals: dict[date, dict[Key, Totals]] = {day: {} for day in days}
     for index, jamoat_id, currency, business, original, eur, entries in found:
-        totals[days[index]][(jamoat_id, currency, bool(business))] = (
-            _decimal(original, "original"), _decimal(eur, "eur"), entries)
+        totals[days[index]][(jamoat_id, currency, bool(business))] = (_decimal(original), _decimal(eur), entries)
     return totals
 
 
-def _decimal(value, field: str) -> Decimal:
-    """A column of the totals as its field's Decimal (SQLite hands raw statements a float)."""
-    places = LedgerDayTotal._meta.get_field(field).decimal_places
-    return Decimal(str(value)).quantize(Decimal(1).scaleb(-places))
+# Both amount columns of the totals have this many decimal places.
+_CENTS = Decimal(1).scaleb(-LedgerDayTotal._meta.get_field("original").decimal_places)
+
+
+def _decimal(value) -> Decimal:
+    """An amount column as a Decimal: PostgreSQL gives one; SQLite hands raw statements a float."""
+    return value if isinstance(value, Decimal) else Decimal(str(value)).quantize(_CENTS)
 
 
 def window_totals(*, start: date | None, end: date, jamoat_ids: Iterable[int] | None) -> dict[Key, Totals]:

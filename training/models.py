@@ -202,7 +202,7 @@ class ModuleCompletion(models.Model):
                                 verbose_name=pgettext_lazy("training", "session"))
     completed_on = models.DateField(_("completed on"))
     # The person's household, its jamoat and the person's sex, copied so that indicators count
-    # completions without joining the registry; database triggers (migration 0005) rewrite them
+    # completions without joining the registry; database triggers (migration 0006) rewrite them
     # when a person changes household or sex, a household village, or a village jamoat.
     household = models.ForeignKey("households.Household", on_delete=models.CASCADE, related_name="+",
                                   verbose_name=_("household"))

@@ -189,20 +189,31 @@ def _completion_sources(*, user, jamoat_ids=None, categories=None, module_id=Non
 
 
 def households_trained_count(*, user=None, categories: Iterable[str]) -> dict[str, int]:
-    """Distinct households with a member who completed a module, per category: what counting
-    `completions` gives, counted in the database (one grouped query, plus one for the households
-    of completions ranked again, whatever the number of completions)."""
+    """Distinct households with a member who completed a module, per category."""
     categories = list(categories)
-    counted, reranked = _completion_sources(user=user, categories=categories)
-    found = dict(counted.order_by().values_list("module__category").annotate(n=Count("household_id", distinct=True)))
-    if reranked:
-        category_of = dict(TrainingModule.objects.filter(category__in=categories).values_list("pk", "category"))
-        extra = {(category_of[c.module_id], c.household_id) for c in reranked}
-        seen = set(counted.filter(household_id__in={household for _category, household in extra}).order_by()
-                   .values_list("module__category", "household_id").distinct())
-        for category, _household in extra - seen:
-            found[category] = found.get(category, 0) + 1
+    found = _households_counted(*_completion_sources(user=user, categories=categories), by="module__category")
     return {category: found.get(category, 0) for category in categories}
+
+
+def _households_counted(counted: QuerySet, reranked: list[Completion], *, by: str | None) -> dict:
+    """What counting the households of `completions` gives, per value of the field `by` (None: in
+    all, under the key None), counted in the database: one grouped query, and one for the
+    households of the completions ranked again, whatever the number of completions."""
+    rows = counted.order_by()
+    households = Count("household_id", distinct=True)
+    if by is None:
+        found = {None: rows.aggregate(n=households)["n"]}
+    else:
+        found = dict(rows.values_list(by).annotate(n=households))
+    if reranked:
+        category_of = dict(TrainingModule.objects.values_list("pk", "category")) if by else {}
+        extra = {(category_of.get(c.module_id), c.household_id) for c in reranked}
+        held = rows.filter(household_id__in={household for _key, household in extra})
+        seen = (set(held.values_list(by, "household_id").distinct()) if by
+                else {(None, household) for household in held.values_list("household_id", flat=True)})
+        for key, _household in extra - seen:
+            found[key] = found.get(key, 0) + 1
+    return found
 
 
 def completion_date(*, member: Member, module: TrainingModule) -> date | None:
@@ -213,8 +224,8 @@ def completion_date(*, member: Member, module: TrainingModule) -> date | None:
 def households_trained(*, user=None, start: date | None = None, end: date | None = None,
                        jamoat_ids: Iterable[int] | None = None, categories: Iterable[str] | None = None) -> int:
     """Distinct households with at least one person who completed a module (of the categories)."""
-    return len({c.household_id for c in completions(user=user, jamoat_ids=jamoat_ids, categories=categories,
-                                                    start=start, end=end)})
+    return _households_counted(*_completion_sources(user=user, jamoat_ids=jamoat_ids, categories=categories,
+                                                    start=start, end=end), by=None)[None]
 
 
 # Indicators for the reports app (issue 7) ---------------------------------------------------
