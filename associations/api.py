@@ -25,10 +25,10 @@ class AssociationSerializer(serializers.ModelSerializer):
 
 def households_for_enrolment(user):
     """Households the user sees, or of a jamoat whose MHA they run (a treasurer enrols them)."""
+    # By jamoat id, not through the jamoat's associations: no to-many join, so no DISTINCT.
     return Household.objects.filter(
         Q(pk__in=Household.objects.visible_to(user).values("pk"))
-        | Q(village__jamoat__associations__in=Association.objects.editable_by(user).values("pk"))
-    ).distinct()
+        | Q(village__jamoat_id__in=Association.objects.editable_by(user).values("jamoat_id")))
 
 
 class MembershipSerializer(serializers.ModelSerializer):

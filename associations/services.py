@@ -72,5 +72,4 @@ def meeting_record(*, user, association: Association, meeting_date: date, minute
         meeting.attendees.set(attendees)
         return meeting
 
-    with transaction.atomic():
-        return idempotency.run_idempotent(Meeting, key=idempotency_key, content=content, create=create)
+    return idempotency.run_idempotent(Meeting, key=idempotency_key, content=content, create=create)

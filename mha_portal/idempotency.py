@@ -81,7 +81,9 @@ def clean_key(key: str | None) -> str:
 def find_previous(model: type[T], key: str, content_hash: str) -> T | None:
     """The row created with this key, or None; IdempotencyConflict if its content differs."""
     # Two columns first: on almost every call the key is new, and a whole row is not needed.
-    found = model._base_manager.filter(idempotency_key=key).values_list("pk", "idempotency_fingerprint")[:1]
+    # The key is unique: no ordering (a model's default one would join and sort for nothing).
+    found = model._base_manager.filter(idempotency_key=key).order_by().values_list(
+        "pk", "idempotency_fingerprint")[:1]
     if not found:
         return None
     pk, stored_hash = found[0]
@@ -98,6 +100,8 @@ def run_idempotent(model: type[T], *, key: str | None, content: dict, create: Ca
     `create` must store the key and fingerprint on the row it makes (fields `idempotency_key` and
     `idempotency_fingerprint`) and may call `find_previous` again under its own lock. A concurrent
     duplicate that slips past both checks fails on the unique constraint and gets the first row.
+    `create` runs in a transaction of its own (a savepoint inside the caller's), so the caller
+    needs none around this call: whatever `create` wrote is undone if it fails.
     """
     key = clean_key(key)
     content_hash = fingerprint(content)

@@ -125,21 +125,10 @@ def _decision(call) -> Response:
 def _get(model, pk, field, user):
     # Looked up among the rows the user can see: out of scope and missing read the same.
     rows = households_for_enrolment(user) if model is Household else model.objects.visible_to(user)
-    obj = rows.filter(pk=pk).first()
+    obj = rows.filter(pk=pk).order_by().first()
     if obj is None:
         raise serializers.ValidationError({field: _("Not found.")})
     return obj
-
-
-def _payer(association, pk, user):
-    """The paying household. A member of an MHA the user keeps the books of is one they see (the
-    household's scope rule: its memberships' MHAs), so that common case is one plain lookup; any
-    other id goes through the general lookup and its messages."""
-    if services.may_keep_books(user, association):
-        member = Household.objects.filter(pk=pk, memberships__association=association).first()
-        if member is not None:
-            return member
-    return _get(Household, pk, "payer", user)
 
 
 class ExchangeRateViewSet(ScopedReadOnlyViewSet):
@@ -182,7 +171,7 @@ class LedgerEntryViewSet(ScopedReadOnlyViewSet):
         common = {"user": request.user, "fund": fund, "amount": data["amount"], "currency": data["currency"],
                   "entry_date": data["entry_date"], "channel": data["channel"], "idempotency_key": key}
         if data["kind"] == "contribution":
-            payer = _payer(association, data["payer"], request.user)
+            payer = _get(Household, data["payer"], "payer", request.user)
             migrant = _get(Member, data["migrant"], "migrant", request.user) if data.get("migrant") else None
             return idempotent_response(lambda: (services.contribution_post(
                 association=association, payer=payer, migrant=migrant, note=data["note"], **common),

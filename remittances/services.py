@@ -174,7 +174,8 @@ def fund_create(*, association: Association, kind: str, code: str, name: str) ->
 
 
 def general_fund(association: Association) -> Fund:
-    fund = Fund.objects.filter(association=association, kind=Fund.Kind.GENERAL).first()
+    # One per MHA at most (a constraint): ordered by id, not by the default joined ordering.
+    fund = Fund.objects.filter(association=association, kind=Fund.Kind.GENERAL).order_by("pk").first()
     return fund or fund_create(association=association, kind=Fund.Kind.GENERAL, code="general",
                                name=_("General fund"))
 
@@ -226,8 +227,7 @@ def contribution_post(*, user, association: Association, fund: Fund, payer, amou
             idempotency_fingerprint=fingerprint, device_recorded_at=device_recorded_at)
         return _append(book, entry, receipt=True)
 
-    with transaction.atomic():
-        return idempotency.run_idempotent(LedgerEntry, key=idempotency_key, content=content, create=create)
+    return idempotency.run_idempotent(LedgerEntry, key=idempotency_key, content=content, create=create)
 
 
 def _check_member(association: Association, payer, migrant, entry_date: date) -> None:
@@ -279,8 +279,7 @@ def posting_request_create(*, user, fund: Fund, kind: str, amount, currency: str
         request.save()
         return request
 
-    with transaction.atomic():
-        return idempotency.run_idempotent(PostingRequest, key=idempotency_key, content=content, create=create)
+    return idempotency.run_idempotent(PostingRequest, key=idempotency_key, content=content, create=create)
 
 
 def disbursement_request(*, user, fund: Fund, amount, currency: str, entry_date: date, counterparty: str,
@@ -382,8 +381,7 @@ def reversal_request_create(*, user, entry: LedgerEntry, reason: str,
         request.save()
         return request
 
-    with transaction.atomic():
-        return idempotency.run_idempotent(ReversalRequest, key=idempotency_key, content=content, create=create)
+    return idempotency.run_idempotent(ReversalRequest, key=idempotency_key, content=content, create=create)
 
 
 @transaction.atomic
@@ -472,8 +470,7 @@ def transfer_post(*, user, source: Fund, target: Fund, amount, currency: str, en
                                          transfer_pair=outflow, idempotency_key=key,
                                          idempotency_fingerprint=fingerprint, **common))
 
-    with transaction.atomic():
-        return idempotency.run_idempotent(LedgerEntry, key=idempotency_key, content=content, create=create)
+    return idempotency.run_idempotent(LedgerEntry, key=idempotency_key, content=content, create=create)
 
 
 # --- currency exchange (maker–checker) -----------------------------------------------------
@@ -533,8 +530,7 @@ def conversion_request_create(*, user, fund: Fund, sold_amount, sold_currency: s
         request.save()
         return request
 
-    with transaction.atomic():
-        return idempotency.run_idempotent(ConversionRequest, key=idempotency_key, content=content, create=create)
+    return idempotency.run_idempotent(ConversionRequest, key=idempotency_key, content=content, create=create)
 
 
 @transaction.atomic
@@ -634,8 +630,7 @@ def reconciliation_record(*, user, association: Association, currency: str, coun
         record.save()
         return record
 
-    with transaction.atomic():
-        return idempotency.run_idempotent(Reconciliation, key=idempotency_key, content=content, create=create)
+    return idempotency.run_idempotent(Reconciliation, key=idempotency_key, content=content, create=create)
 
 
 def _beyond_threshold(book: LedgerBook, difference: Decimal, currency: str, on: date) -> bool:
@@ -804,8 +799,7 @@ def exchange_rate_enter(*, user, currency: str, on: date, rate, idempotency_key:
                                            status=ExchangeRate.Status.PENDING, entered_by=user,
                                            idempotency_key=key, idempotency_fingerprint=fingerprint)
 
-    with transaction.atomic():
-        return idempotency.run_idempotent(ExchangeRate, key=idempotency_key, content=content, create=create)
+    return idempotency.run_idempotent(ExchangeRate, key=idempotency_key, content=content, create=create)
 
 
 @transaction.atomic
