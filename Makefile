@@ -10,10 +10,14 @@ TEST_WORKERS ?= 2
 
 .PHONY: run test install messages migrate seed lint bench makemessages clean vendor vendor-workbox
 
+# uv installs the pinned requirements into the virtualenv in seconds where pip takes half a minute
+# (the same versions, from the same registry); it is itself pinned and installed by pip.
+UV_VERSION := 0.13.9
+
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet uv==$(UV_VERSION)
+	$(BIN)/uv pip install --quiet --python $(PY) -r requirements.txt
 	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
