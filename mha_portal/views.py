@@ -35,7 +35,7 @@ def home(request):
     user = request.user
     today = timezone.localdate()
     context = {"decisions": work.decisions_waiting(user), "today": today}
-    work.forget_count(user)  # the menu's count agrees with the list below it
+    work.remember_count(user, context["decisions"])  # the menu's count agrees with the list below it
     if scope.association_ids:
         from households.picker import picker_initial
         from remittances.forms import ContributionForm

@@ -83,6 +83,33 @@ def test_menu_counts_what_waits_for_the_officer(world, requests_in_two_jamoats, 
     assert '<span class="nav-count">2<span class="visually-hidden">' in page
 
 
+def test_home_menu_counts_the_list_it_shows_without_counting_again(world, requests_in_two_jamoats, client_for,
+                                                                   django_assert_max_num_queries):
+    """The home page lists the decisions and the menu beside it shows their number: one reading
+    of the requests, not a list and then five COUNT queries for the menu (issue 16)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mha_portal.work import forget_count, home_count
+
+    first, _, treasurer_b = requests_in_two_jamoats
+    _grant_request(treasurer_b, world.association_b, counterparty="Bridge B")
+    forget_count(world.officer)
+    client = client_for(world.officer)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("home")).content.decode()
+    assert '<span class="nav-count">3<span class="visually-hidden">' in page
+    assert "Water pipe A" in page and "Bridge B" in page
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("SELECT COUNT(*)")
+                and "remittances_postingrequest" in q["sql"]]
+    # The next page's menu uses the remembered number; a decision taken forgets it.
+    with django_assert_max_num_queries(0):
+        assert home_count(world.officer) == 3
+    client.post(reverse("work-decide", args=["posting", first.pk, "reject"]))
+    assert '<span class="nav-count">2<span class="visually-hidden">' in client.get(
+        reverse("reports:dashboard")).content.decode()
+
+
 def test_treasurer_home_has_quick_form_meeting_and_quiet_households(world, client_for):
     make_rates(days=5)
     paid = make_household(world.village_a, member_of=world.association_a)
