@@ -7,6 +7,7 @@ import shutil
 import pytest
 from django.conf import settings
 from django.db import connection
+from django.test import TransactionTestCase
 
 # Playwright's sync API runs an event loop in the test thread; Django's ORM must still work there.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -55,6 +56,41 @@ def pytest_runtest_setup(item):
         if REQUIRE_SERVICES:
             pytest.fail(f"{reason}; CI requires it (MHA_REQUIRE_SERVICES=1)", pytrace=False)
         pytest.skip(reason)
+
+
+def _empty_what_was_written(self) -> None:
+    """The end of a transactional test (browser, worker, concurrency tests) on PostgreSQL.
+
+    Django's flush truncates all of the portal's ~130 tables and then writes back the content
+    types and permissions it has just removed: about a second per test, mostly the server
+    making a new file for every table. These are the same in every test, so they stay, and the
+    few tables that hold rows are emptied with DELETE, in one transaction in which triggers (the
+    ledger's append-only one, and the foreign keys' checks) are off: `session_replication_role`,
+    which needs the superuser the tests connect as. Other databases flush as Django does."""
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connections, transaction
+
+    kept = {ContentType._meta.db_table, Permission._meta.db_table}
+    for name in self._databases_names(include_mirrors=False):
+        connection = connections[name]
+        if connection.vendor != "postgresql":
+            _django_fixture_teardown(self)
+            continue
+        quote = connection.ops.quote_name
+        tables = [table for table in connection.introspection.django_table_names(only_existing=True)
+                  if table not in kept]
+        with transaction.atomic(using=name), connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(
+                f"SELECT %s WHERE EXISTS (SELECT 1 FROM {quote(table)})" for table in tables), tables)
+            written = [row[0] for row in cursor.fetchall()]
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            for table in written:
+                cursor.execute(f"DELETE FROM {quote(table)}")
+
+
+_django_fixture_teardown = TransactionTestCase._fixture_teardown
+TransactionTestCase._fixture_teardown = _empty_what_was_written
 
 
 @pytest.fixture(autouse=True)
