@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import EmptyResultSet, PermissionDenied
 from django.db import connection, models
 from django.db.models import Q
 from django.http import Http404
@@ -179,6 +179,30 @@ def forget_scope(user) -> None:
         del user._mha_scope
 
 
+@models.Field.register_lookup
+class InIds(models.Lookup):
+    """`field__in_ids=ids`: the field is one of a scope's ids. What `__in` means, written as one
+    array parameter on PostgreSQL (`= ANY(%s)`, which PostgreSQL plans as it plans an IN list):
+    Django prepares an IN list value by value, about 2 ms for the 400 jamoats of a national
+    officer, on every scoped query of every page. Other databases get a plain IN list."""
+
+    lookup_name = "in_ids"
+    prepare_rhs = False
+
+    def get_prep_lookup(self):
+        return sorted({int(value) for value in self.rhs})
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} = ANY(%s)", [*params, self.rhs]
+        if not self.rhs:
+            raise EmptyResultSet
+        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*params, *self.rhs]
+
+
+models.ForeignObject.register_lookup(InIds)  # foreign keys look their lookups up on their own class
+
 def _or(condition: Q | None, other: Q | None) -> Q | None:
     if other is None:
         return condition
@@ -192,9 +216,9 @@ def officer_condition(rule: ScopeRule, scope: Scope) -> Q | None:
         return None
     condition = None
     if rule.programme:
-        condition = Q(**{f"{rule.programme}__in": scope.programme_ids})
+        condition = Q(**{f"{rule.programme}__in_ids": scope.programme_ids})
     if rule.jamoat and scope.programme_jamoat_ids:
-        in_jamoats = Q(**{f"{rule.jamoat}__in": scope.programme_jamoat_ids})
+        in_jamoats = Q(**{f"{rule.jamoat}__in_ids": scope.programme_jamoat_ids})
         if rule.programme:
             in_jamoats &= Q(**{f"{rule.programme}__isnull": True})
         condition = _or(condition, in_jamoats)
@@ -204,13 +228,13 @@ def officer_condition(rule: ScopeRule, scope: Scope) -> Q | None:
 def _condition(rule: ScopeRule, scope: Scope, *, writing: bool) -> Q | None:
     condition = None
     if rule.jamoat and scope.jamoat_ids and (rule.staff_write or not writing):
-        condition = Q(**{f"{rule.jamoat}__in": scope.jamoat_ids})
+        condition = Q(**{f"{rule.jamoat}__in_ids": scope.jamoat_ids})
     if rule.association and scope.association_ids and (rule.treasurer_write or not writing):
-        condition = _or(condition, Q(**{f"{rule.association}__in": scope.association_ids}))
+        condition = _or(condition, Q(**{f"{rule.association}__in_ids": scope.association_ids}))
     if scope.is_officer and (rule.officer_write or not writing):
         condition = _or(condition, officer_condition(rule, scope))
     if not writing and rule.members_read and rule.programme and scope.member_programme_ids:
-        condition = _or(condition, Q(**{f"{rule.programme}__in": scope.member_programme_ids}))
+        condition = _or(condition, Q(**{f"{rule.programme}__in_ids": scope.member_programme_ids}))
     if not writing and rule.coordinator_read and scope.is_coordinator:
         condition = _or(condition, Q(pk__isnull=False))
     return condition
@@ -271,7 +295,7 @@ def in_writable_jamoats(queryset, user, *, path: str = "jamoat_id"):
     scope = scope_for(user)
     if scope.is_admin:
         return queryset
-    return queryset.filter(**{f"{path}__in": scope.jamoat_ids})
+    return queryset.filter(**{f"{path}__in_ids": scope.jamoat_ids})
 
 
 def can_write_in_association(user, association_id: int | None) -> bool:
