@@ -203,6 +203,7 @@ class InIds(models.Lookup):
 
 models.ForeignObject.register_lookup(InIds)  # foreign keys look their lookups up on their own class
 
+
 def _or(condition: Q | None, other: Q | None) -> Q | None:
     if other is None:
         return condition

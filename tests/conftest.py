@@ -66,7 +66,8 @@ def _empty_what_was_written(self) -> None:
     making a new file for every table. These are the same in every test, so they stay, and the
     few tables that hold rows are emptied with DELETE, in one transaction in which triggers (the
     ledger's append-only one, and the foreign keys' checks) are off: `session_replication_role`,
-    which needs the superuser the tests connect as. Other databases flush as Django does."""
+    which needs the superuser the tests connect as (CI's). Other databases, or another user,
+    flush as Django does."""
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
     from django.db import connections, transaction
@@ -74,7 +75,7 @@ def _empty_what_was_written(self) -> None:
     kept = {ContentType._meta.db_table, Permission._meta.db_table}
     for name in self._databases_names(include_mirrors=False):
         connection = connections[name]
-        if connection.vendor != "postgresql":
+        if connection.vendor != "postgresql" or not _is_superuser(connection):
             _django_fixture_teardown(self)
             continue
         quote = connection.ops.quote_name
@@ -87,6 +88,12 @@ def _empty_what_was_written(self) -> None:
             cursor.execute("SET LOCAL session_replication_role = replica")
             for table in written:
                 cursor.execute(f"DELETE FROM {quote(table)}")
+
+
+def _is_superuser(connection) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW is_superuser")
+        return cursor.fetchone()[0] == "on"
 
 
 _django_fixture_teardown = TransactionTestCase._fixture_teardown
