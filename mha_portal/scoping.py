@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.exceptions import EmptyResultSet, PermissionDenied
+from django.core.exceptions import PermissionDenied
 from django.db import connection, models
-from django.db.models import Q
+from django.db.models import Q, lookups
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
@@ -184,7 +184,7 @@ class InIds(models.Lookup):
     """`field__in_ids=ids`: the field is one of a scope's ids. What `__in` means, written as one
     array parameter on PostgreSQL (`= ANY(%s)`, which PostgreSQL plans as it plans an IN list):
     Django prepares an IN list value by value, about 2 ms for the 400 jamoats of a national
-    officer, on every scoped query of every page. Other databases get a plain IN list."""
+    officer, on every scoped query of every page. Other databases get Django's own IN."""
 
     lookup_name = "in_ids"
     prepare_rhs = False
@@ -193,12 +193,10 @@ class InIds(models.Lookup):
         return sorted({int(value) for value in self.rhs})
 
     def as_sql(self, compiler, connection):
+        if connection.vendor != "postgresql":
+            return lookups.In(self.lhs, self.rhs).as_sql(compiler, connection)
         lhs, params = self.process_lhs(compiler, connection)
-        if connection.vendor == "postgresql":
-            return f"{lhs} = ANY(%s)", [*params, self.rhs]
-        if not self.rhs:
-            raise EmptyResultSet
-        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", [*params, *self.rhs]
+        return f"{lhs} = ANY(%s)", [*params, self.rhs]
 
 
 models.ForeignObject.register_lookup(InIds)  # foreign keys look their lookups up on their own class
