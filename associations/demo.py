@@ -14,7 +14,7 @@ TREASURER_SURNAMES = ["Boboeva", "Safarov", "Hamidova", "Jurayev", "Kholova", "O
                       "Tursunova", "Sattorov", "Ismoilova", "Fayzulloev", "Qurbonova", "Mahmudov", "Ashurova"]
 
 
-def seed(*, rng, password: str, stdout) -> None:
+def seed(*, rng, password_hash: str, stdout) -> None:
     User = get_user_model()
     for index, jamoat in enumerate(Jamoat.objects.order_by("id")):
         association, _ = Association.objects.get_or_create(jamoat=jamoat, name=f"MHA {jamoat.name}", defaults={
@@ -28,7 +28,7 @@ def seed(*, rng, password: str, stdout) -> None:
         user, created = User.objects.get_or_create(username=f"treasurer.{slug(jamoat.name)}", defaults={
             "first_name": TREASURER_NAMES[index % len(TREASURER_NAMES)], "last_name": surname})
         if created:
-            user.set_password(password)
+            user.password = password_hash
             user.save()
         elif user.last_name.startswith("("):  # demo users seeded before people had surnames
             user.last_name = surname

@@ -101,7 +101,7 @@ def slug(name: str) -> str:
     return name.lower().replace(" ", "-")
 
 
-def seed(*, rng, password: str, stdout) -> None:
+def seed(*, rng, password_hash: str, stdout) -> None:
     User = get_user_model()
     officers, _ = Group.objects.get_or_create(name=OFFICER_GROUP)
 
@@ -109,12 +109,12 @@ def seed(*, rng, password: str, stdout) -> None:
         username="admin", defaults={"first_name": "Portal", "last_name": "Administrator",
                                     "is_superuser": True, "is_staff": True})
     if created:
-        admin.set_password(password)
+        admin.password = password_hash
         admin.save()
     officer, created = User.objects.get_or_create(
         username="officer", defaults={"first_name": "Aziza", "last_name": "Karimova"})
     if created:
-        officer.set_password(password)
+        officer.password = password_hash
         officer.save()
     officer.groups.add(officers)
 
@@ -129,7 +129,7 @@ def seed(*, rng, password: str, stdout) -> None:
             for j_name, j_tg, j_ru in jamoats:
                 jamoat, _ = Jamoat.objects.get_or_create(district=district, name=j_name, defaults={
                     "name_tg": j_tg, "name_ru": j_ru})
-                _seed_jamoat(jamoat, index, rng, password)
+                _seed_jamoat(jamoat, index, rng, password_hash)
                 iom_jamoats.append(jamoat)
                 index += 1
     khatlon = Region.objects.get(code="khatlon")
@@ -139,13 +139,13 @@ def seed(*, rng, password: str, stdout) -> None:
         for j_name, j_tg, j_ru in jamoats:
             jamoat, _ = Jamoat.objects.get_or_create(district=district, name=j_name, defaults={
                 "name_tg": j_tg, "name_ru": j_ru})
-            _seed_jamoat(jamoat, index, rng, password)
+            _seed_jamoat(jamoat, index, rng, password_hash)
             replication_jamoats.append(jamoat)
             index += 1
-    _seed_programmes(iom_jamoats, replication_jamoats, officer, password)
+    _seed_programmes(iom_jamoats, replication_jamoats, officer, password_hash)
 
 
-def _seed_programmes(iom_jamoats, replication_jamoats, officer, password: str) -> None:
+def _seed_programmes(iom_jamoats, replication_jamoats, officer, password_hash: str) -> None:
     """Both programmes, their enrolments, officers and the national coordinator."""
     User = get_user_model()
     iom, _ = Programme.objects.get_or_create(code=IOM_PROGRAMME["code"], defaults=IOM_PROGRAMME)
@@ -164,14 +164,14 @@ def _seed_programmes(iom_jamoats, replication_jamoats, officer, password: str) -
         user, created = User.objects.get_or_create(username=username, defaults={"first_name": first,
                                                                               "last_name": last})
         if created:
-            user.set_password(password)
+            user.password = password_hash
             user.save()
         user.groups.add(group)
         if programme is not None:
             ProgrammeOfficer.objects.get_or_create(user=user, programme=programme)
 
 
-def _seed_jamoat(jamoat: Jamoat, index: int, rng, password: str) -> None:
+def _seed_jamoat(jamoat: Jamoat, index: int, rng, password_hash: str) -> None:
     User = get_user_model()
     # Each jamoat gets four villages from the list, chosen by position so reruns agree.
     for offset in range(4):
@@ -189,7 +189,7 @@ def _seed_jamoat(jamoat: Jamoat, index: int, rng, password: str) -> None:
     staff, created = User.objects.get_or_create(username=f"staff.{slug(jamoat.name)}", defaults={
         "first_name": STAFF_NAMES[index % len(STAFF_NAMES)], "last_name": surname})
     if created:
-        staff.set_password(password)
+        staff.password = password_hash
         staff.save()
     elif staff.last_name.startswith("("):  # demo users seeded before people had surnames
         staff.last_name = surname

@@ -55,7 +55,7 @@ def _prefix(jamoat: Jamoat) -> str:
     return jamoat.name.upper().replace(" ", "")[:8]
 
 
-def seed(*, rng, password: str, stdout) -> None:
+def seed(*, rng, password_hash: str, stdout) -> None:
     created = 0
     for jamoat in Jamoat.objects.order_by("name").prefetch_related("villages"):
         prefix = _prefix(jamoat)

@@ -9,7 +9,7 @@ DEMO_TOTP_SECRET = "MHADEMOKEYFORDEMOACCOUNTSONLY234"  # base32, demo accounts o
 DEMO_ACCOUNTS = ["admin", "officer"]
 
 
-def seed(*, rng, password: str, stdout) -> None:
+def seed(*, rng, password_hash: str, stdout) -> None:
     for user in get_user_model().objects.filter(username__in=DEMO_ACCOUNTS):
         Authenticator.objects.get_or_create(user=user, type=Authenticator.Type.TOTP,
                                             defaults={"data": {"secret": encrypt(DEMO_TOTP_SECRET)}})

@@ -65,7 +65,7 @@ ENTERPRISES = [
 ]
 
 
-def seed(*, rng, password: str, stdout) -> None:
+def seed(*, rng, password_hash: str, stdout) -> None:
     User = get_user_model()
     officer = User.objects.filter(username="officer").first()
     admin = User.objects.filter(username="admin").first()

@@ -28,7 +28,7 @@ CONTRIBUTIONS = {"RUB": [3000, 5000, 5000, 7000, 10000, 15000, 20000], "TJS": [1
                  "USD": [50, 100, 200]}
 
 
-def seed(*, rng, password: str, stdout) -> None:
+def seed(*, rng, password_hash: str, stdout) -> None:
     today = timezone.localdate()
     rates = _seed_rates(rng, today)
     officer = get_user_model().objects.filter(username="officer").first()

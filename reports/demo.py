@@ -72,7 +72,7 @@ REPLICATION_TARGETS = {
 }
 
 
-def seed(*, rng, password: str, stdout) -> None:
+def seed(*, rng, password_hash: str, stdout) -> None:
     seed_logframes()
     # The remittances seeder writes its entries in bulk, past the summary tables' receiver.
     summaries_rebuild()

@@ -68,7 +68,7 @@ TRAINERS = ["Нигина Саидова", "Фаррух Раҳимов", "За�
 COHORT = 20
 
 
-def seed(*, rng, password: str, stdout) -> None:
+def seed(*, rng, password_hash: str, stdout) -> None:
     modules = _seed_modules()
     jamoats = list(Jamoat.objects.select_related("district__region").order_by("name"))
     sessions = attendances = 0

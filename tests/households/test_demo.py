@@ -4,6 +4,7 @@ import io
 import random
 
 import pytest
+from django.contrib.auth.hashers import make_password
 
 from communities import demo as communities_demo
 from households import demo
@@ -14,18 +15,19 @@ pytestmark = pytest.mark.django_db
 
 
 def _seed_places():
-    communities_demo.seed(rng=random.Random("2026:communities"), password="x-demo-pass-1", stdout=io.StringIO())
+    communities_demo.seed(rng=random.Random("2026:communities"), password_hash=make_password(None),
+                          stdout=io.StringIO())
 
 
 def test_demo_adds_about_a_hundred_households_per_jamoat_once(settings):
     _seed_places()
-    demo.seed(rng=random.Random(1), password="x", stdout=io.StringIO())
+    demo.seed(rng=random.Random(1), password_hash=make_password(None), stdout=io.StringIO())
     counts = (Household.objects.count(), Member.objects.count(), MigrationEpisode.objects.count())
     assert counts[0] == 20 * demo.HOUSEHOLDS_PER_JAMOAT  # IOM's 15 jamoats and the replication's 5
     assert counts[1] > 6000
     assert Household.objects.filter(head__isnull=True).count() == 0
 
-    demo.seed(rng=random.Random(1), password="x", stdout=io.StringIO())
+    demo.seed(rng=random.Random(1), password_hash=make_password(None), stdout=io.StringIO())
     assert (Household.objects.count(), Member.objects.count(), MigrationEpisode.objects.count()) == counts
 
     trips = MigrationEpisode.objects.all()
@@ -41,7 +43,7 @@ def test_demo_households_are_found_by_latin_search(settings):
     from django.contrib.auth import get_user_model
 
     _seed_places()
-    demo.seed(rng=random.Random(1), password="x", stdout=io.StringIO())
+    demo.seed(rng=random.Random(1), password_hash=make_password(None), stdout=io.StringIO())
     officer = get_user_model().objects.get(username="officer")
     found = household_list(user=officer, filters=HouseholdFilters(search="Rahimov"))
     assert found.exists()

@@ -169,6 +169,9 @@ def test_rendered_pages_load_no_external_assets(world, client_for, role):
 
 def test_seed_demo_twice_gives_the_same_row_counts(db):
     from django.apps import apps
+    from django.contrib.auth import get_user_model
+
+    from mha_portal.management.commands.seed_demo import DEMO_PASSWORD
 
     call_command("seed_demo", "--quiet-logins", "--seed", "7")
     first = {model._meta.label: model.objects.count() for model in apps.get_models()}
@@ -181,6 +184,9 @@ def test_seed_demo_twice_gives_the_same_row_counts(db):
     assert first["associations.Association"] == 20
     assert first["communities.Programme"] == 2
     assert first["communities.Enrolment"] == 15 + 6
+    # Every demo login takes the password the command prints (hashed once for all of them).
+    users = get_user_model().objects.filter(username__in=["admin", "officer", "staff.askalon", "treasurer.askalon"])
+    assert len(users) == 4 and all(user.check_password(DEMO_PASSWORD) for user in users)
 
 
 def test_production_collectstatic_finds_every_file_a_static_file_refers_to(settings, tmp_path):

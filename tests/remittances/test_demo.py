@@ -5,6 +5,7 @@ import io
 import random
 
 import pytest
+from django.contrib.auth.hashers import make_password
 
 from associations.models import Membership
 from remittances import demo
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 def test_demo_ledger_is_realistic_chained_and_idempotent(world):
     for _ in range(20):
         make_household(world.village_a)
-    demo.seed(rng=random.Random(1), password="x", stdout=io.StringIO())
+    demo.seed(rng=random.Random(1), password_hash=make_password(None), stdout=io.StringIO())
     members = Membership.objects.filter(association=world.association_a).count()
     assert 12 <= members <= 16
     entries = LedgerEntry.objects.filter(association=world.association_a)
@@ -30,6 +31,6 @@ def test_demo_ledger_is_realistic_chained_and_idempotent(world):
     assert exchange.gain_tjs < 0 and exchange.inflow.transfer_pair == exchange.outflow  # sold below the NBT rate
     assert verify_chain(world.association_a.pk).intact
     count = LedgerEntry.objects.count()
-    demo.seed(rng=random.Random(2), password="x", stdout=io.StringIO())
+    demo.seed(rng=random.Random(2), password_hash=make_password(None), stdout=io.StringIO())
     assert LedgerEntry.objects.count() == count
     assert Membership.objects.filter(association=world.association_a).count() == members
