@@ -233,8 +233,8 @@ def _measure(scale: str) -> dict:
             server.send_signal(signal.SIGTERM)
             server.wait(timeout=30)
             server = _serve(port, static_root, workers=POSTING_WORKERS, collect=False)
-            _posting(base, world["posting"], seconds=3)  # warms every worker's code paths, not counted
-            figures["posting"] = {"workers": POSTING_WORKERS, **_posting(base, world["posting"])}
+            _posting(base, world["posting"], server, seconds=3)  # warms every worker's code paths, not counted
+            figures["posting"] = {"workers": POSTING_WORKERS, **_posting(base, world["posting"], server)}
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
@@ -243,16 +243,49 @@ def _measure(scale: str) -> dict:
     return figures
 
 
-def _posting(base: str, posting: dict, seconds: int = SECONDS) -> dict:
+def _posting(base: str, posting: dict, server: subprocess.Popen, seconds: int = SECONDS) -> dict:
+    """Entries per second, and where the machine's CPU went per entry: the gunicorn workers, every
+    PostgreSQL process (backends, WAL writer...) and wrk. On this CPU-bound run, entries per
+    second is about (cores × 1000) / total CPU ms per entry."""
     headers = {"Authorization": f"Token {posting['token']}", "Content-Type": "application/json",
                "X-Forwarded-Proto": "https"}
     results = {}
     for label, targets in (("one_mha", posting["targets"][:1] * POSTING_CLIENTS),
                            ("ten_mhas", posting["targets"][:POSTING_CLIENTS])):
         env = {"BENCH_TARGETS": json.dumps(targets), "BENCH_DATE": posting["date"]}
+        before = _cpu_by_part(server)
         results[label] = _wrk(f"{base}/api/v1/ledger-entries/", headers, connections=POSTING_CLIENTS,
                               threads=POSTING_CLIENTS, script=POST_SCRIPT, extra_env=env, seconds=seconds)
+        after = _cpu_by_part(server)
+        entries = max(results[label]["requests"] - results[label]["non_2xx_3xx"], 1)
+        spent = {part: 1000 * (after[part] - before[part]) / entries for part in after}
+        results[label]["cpu_ms_per_entry"] = {**{part: round(ms, 2) for part, ms in spent.items()},
+                                              "total": round(sum(spent.values()), 2)}
     return results
+
+
+def _cpu_by_part(server: subprocess.Popen) -> dict[str, float]:
+    """CPU seconds used so far by the gunicorn workers, by the PostgreSQL processes and by the
+    load generator (wrk, a finished child of this process), read from /proc and getrusage."""
+    import resource
+
+    def processes(*pgrep_args) -> list[str]:
+        found = subprocess.run(["pgrep", *pgrep_args], capture_output=True, text=True)
+        return found.stdout.split()
+
+    def cpu(pids: list[str]) -> float:
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue  # ended meanwhile
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+        return ticks / os.sysconf("SC_CLK_TCK")
+
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {"gunicorn": cpu(processes("-P", str(server.pid))), "postgresql": cpu(processes("-u", "postgres")),
+            "wrk": children.ru_utime + children.ru_stime}
 
 
 def _chains_intact(posting: dict) -> bool:

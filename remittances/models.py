@@ -206,9 +206,12 @@ class LedgerEntry(models.Model):
         BANK = "bank", _("Bank transfer")
         MTO = "mto", _("Money-transfer operator")
 
+    # No index of their own: the indexes below (and the unique sequence) begin with these columns,
+    # and every index is one more write per posting on a ledger of millions of rows.
     association = models.ForeignKey(Association, on_delete=models.PROTECT, related_name="ledger_entries",
-                                    verbose_name=_("association"))
-    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="entries", verbose_name=_("fund"))
+                                    verbose_name=_("association"), db_index=False)
+    fund = models.ForeignKey(Fund, on_delete=models.PROTECT, related_name="entries", verbose_name=_("fund"),
+                             db_index=False)
     sequence = models.PositiveIntegerField(_("number in the MHA's chain"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     entry_date = models.DateField(_("date"))

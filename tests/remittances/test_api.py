@@ -194,3 +194,22 @@ def test_a_contribution_through_the_api_costs_a_fixed_number_of_queries(world, p
         replay = api.post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert replay.status_code == 200 and replay.json()["id"] == first.json()["id"]
     assert LedgerEntry.objects.filter(payer=payer).count() == 2
+
+
+@pytest.mark.postgres
+def test_every_ledger_index_is_one_a_query_needs(db):
+    """Each index is one more write per posting on a ledger of millions of rows. None may be the
+    leading columns of another (whatever could use it uses the longer one), and the idempotency
+    key is looked up whole, through its unique index, never with LIKE."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexrelid::regclass::text, indkey::text, indisunique, pg_get_indexdef(indexrelid) "
+                       "FROM pg_index WHERE indrelid = %s::regclass", [LedgerEntry._meta.db_table])
+        indexes = cursor.fetchall()
+    assert len(indexes) >= 10
+    for name, columns, unique, definition in indexes:
+        assert "pattern_ops" not in definition, definition
+        longer = [other for other, other_columns, *_rest in indexes
+                  if other != name and f"{other_columns} ".startswith(f"{columns} ")]
+        assert unique or not longer, f"{name} is the start of {longer}"
