@@ -18,4 +18,7 @@ RUN export SECRET_KEY=build-only FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1rZXktbmV2Z
 RUN useradd --create-home portal && mkdir -p /app/media /app/media-private && chown portal /app/media /app/media-private
 USER portal
 EXPOSE 8000
-CMD ["gunicorn", "mha_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--timeout", "60"]
+# Web workers: WEB_CONCURRENCY (gunicorn reads it), 3 by default; posting is CPU-bound, so on a
+# busy ledger as many workers as cores post the most (README, "National scale: measured").
+ENV WEB_CONCURRENCY=3
+CMD ["gunicorn", "mha_portal.wsgi:application", "--bind", "0.0.0.0:8000", "--timeout", "60"]
