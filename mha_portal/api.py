@@ -5,7 +5,8 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import DataError, IntegrityError
+from django.db import DataError, IntegrityError, connections
+from django.db.models import F, Lookup
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status, viewsets
@@ -13,7 +14,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from mha_portal.scoping import ScopedQuerySet, get_editable_or_404, get_visible_or_404
+from mha_portal.scoping import ScopedQuerySet, get_editable_or_404, get_visible_or_404, scope_for
 
 logger = logging.getLogger(__name__)
 
@@ -127,3 +128,35 @@ class KeysetPagination(CursorPagination):
     def get_ordering(self, request, queryset, view):
         chosen = getattr(view, "cursor_ordering", None)
         return tuple(chosen()) if chosen is not None else super().get_ordering(request, queryset, view)
+
+    def paginate_queryset(self, queryset, request, view=None):
+        return super().paginate_queryset(_read_by_id_when_few(queryset, request.user), request, view)
+
+
+class _AnyOf(Lookup):
+    """`lhs = ANY(ARRAY(subquery))`: PostgreSQL runs the subquery once, then probes the lhs's
+    index for those values only, in the order a page asks for."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
+
+
+def _read_by_id_when_few(queryset, user):
+    """The rows of a user who sees a few MHAs or jamoats (staff, treasurers), read by id.
+
+    Newest first, PostgreSQL walks the primary key backwards and skips the rows the user may not
+    see, as long as its statistics promise that theirs come soon. They do not for an MHA with no
+    entries yet, or whose entries are all old: the treasurer of such an MHA waited 16 s for the
+    first page of a 5,000,000-entry ledger. Their ids, read first through the scope's own indexes
+    (a few thousand at most), are the only ones the page probes. Programme-wide users and
+    administrators see most rows, which the walk meets at once; SQLite databases are one centre's.
+    """
+    scope = scope_for(user)
+    if (connections[queryset.db].vendor != "postgresql" or scope.reads_all or scope.is_coordinator
+            or not issubclass(queryset.model.objects._queryset_class, ScopedQuerySet)):
+        return queryset
+    return queryset.filter(_AnyOf(F("pk"), queryset.order_by().values("pk")))
