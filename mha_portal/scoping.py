@@ -184,7 +184,12 @@ class InIds(models.Lookup):
     """`field__in_ids=ids`: the field is one of a scope's ids. What `__in` means, written as one
     array parameter on PostgreSQL (`= ANY(%s)`, which PostgreSQL plans as it plans an IN list):
     Django prepares an IN list value by value, about 2 ms for the 400 jamoats of a national
-    officer, on every scoped query of every page. Other databases get Django's own IN."""
+    officer, on every scoped query of every page. Other databases get Django's own IN.
+
+    One id is written `= %s`: a page that also filters on that id (a treasurer's own MHA) then
+    gives PostgreSQL the same equality twice, which it counts once. `= ANY('{1}') AND = 1` it
+    counted as two conditions, expected 30 of the MHA's 12,500 entries, and joined and sorted
+    them all instead of reading the newest 50 (36 ms, 351 ms at p95 under load)."""
 
     lookup_name = "in_ids"
     prepare_rhs = False
@@ -196,6 +201,8 @@ class InIds(models.Lookup):
         if connection.vendor != "postgresql":
             return lookups.In(self.lhs, self.rhs).as_sql(compiler, connection)
         lhs, params = self.process_lhs(compiler, connection)
+        if len(self.rhs) == 1:
+            return f"{lhs} = %s", [*params, *self.rhs]
         return f"{lhs} = ANY(%s)", [*params, self.rhs]
 
 
