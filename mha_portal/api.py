@@ -152,7 +152,8 @@ def _read_by_id_when_few(queryset, user):
     see, as long as its statistics promise that theirs come soon. They do not for an MHA with no
     entries yet, or whose entries are all old: the treasurer of such an MHA waited 16 s for the
     first page of a 5,000,000-entry ledger. Their ids, read first through the scope's own indexes
-    (a few thousand at most), are the only ones the page probes. Programme-wide users and
+    (an MHA's or a jamoat's: 12,500 entries each at national scale), are the only ones the page
+    probes. Programme-wide users and
     administrators see most rows, which the walk meets at once; SQLite databases are one centre's.
     """
     scope = scope_for(user)
