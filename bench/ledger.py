@@ -161,7 +161,7 @@ def _fill(world, association, count: int) -> None:
 
     from remittances.chain import entry_digest
     from remittances.models import LedgerBook, LedgerEntry
-    from remittances.services import _lock_book, general_fund
+    from remittances.services import _lock_book, book_totals_rebuild, general_fund
 
     fund = general_fund(association)
     payer = world["payers"][association.pk]
@@ -191,3 +191,4 @@ def _fill(world, association, count: int) -> None:
                 batch = []
         LedgerEntry.objects.bulk_create(batch)
         book.save(update_fields=["last_sequence", "last_receipt", "last_hash"])
+        book_totals_rebuild([association.pk])

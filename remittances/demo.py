@@ -18,7 +18,7 @@ from associations.models import Association, Meeting, Membership, Officer, Treas
 from households.models import Household
 from remittances.chain import entry_digest
 from remittances.models import ConversionRequest, ExchangeRate, LedgerBook, LedgerEntry, ReversalRequest
-from remittances.services import general_fund
+from remittances.services import book_totals_rebuild, general_fund
 
 CENT = Decimal("0.01")
 DAYS = 400
@@ -149,6 +149,7 @@ def _seed_ledger(rng, association, members, meetings, rates, treasurer, officer,
     sequence, last_hash, exchanged = _seed_exchange(rng, association, fund, chained, reversals, rates, treasurer,
                                                     officer, today, sequence, last_hash, tz)
     LedgerBook.objects.filter(pk=book.pk).update(last_sequence=sequence, last_receipt=receipt, last_hash=last_hash)
+    book_totals_rebuild([association.pk])
     return len(chained) + len(reversals) + exchanged
 
 

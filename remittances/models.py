@@ -143,6 +143,11 @@ class LedgerBook(models.Model):
     cash_difference_threshold = models.DecimalField(
         _("cash difference needing a second person (TJS)"), max_digits=14, decimal_places=2,
         default=Decimal("50.00"))
+    # The signed sums of the MHA's entries in TJS and in EUR (the officers' overview of MHAs),
+    # added by every posting under this row's lock: summing a national ledger took 4.5 s a page.
+    # `manage.py reports_summaries --check` compares them with the ledger (`book_totals_differences`).
+    total_tjs = models.DecimalField(_("total (TJS)"), max_digits=18, decimal_places=2, default=Decimal("0.00"))
+    total_eur = models.DecimalField(_("total (EUR)"), max_digits=18, decimal_places=2, default=Decimal("0.00"))
 
     class Meta:
         verbose_name = _("ledger book")

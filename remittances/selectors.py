@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 
 from associations.models import Association
 from mha_portal.inputs import parse_id
-from remittances.models import Fund, LedgerEntry
+from remittances.models import Fund, LedgerBook, LedgerEntry
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -107,11 +107,27 @@ def expected_cash_by_currency(*, association: Association, through: date) -> dic
 
 
 def associations_with_totals(*, user) -> QuerySet[Association]:
-    """The MHAs the user may see, with their TJS and EUR totals (officers' overview)."""
+    """The MHAs the user may see, with their TJS and EUR totals (officers' overview), as their
+    books hold them (`LedgerBook.total_tjs`: summing the ledger took 4.5 s at national scale)."""
     return (Association.objects.visible_to(user).select_related("jamoat")
-            .annotate(total_tjs=Coalesce(Sum("ledger_entries__amount_tjs"), Value(ZERO), output_field=_DEC),
-                      total_eur=Coalesce(Sum("ledger_entries__amount_eur"), Value(ZERO), output_field=_DEC))
+            .annotate(total_tjs=Coalesce(F("ledger_book__total_tjs"), Value(ZERO), output_field=_DEC),
+                      total_eur=Coalesce(F("ledger_book__total_eur"), Value(ZERO), output_field=_DEC))
             .order_by("name"))
+
+
+def book_totals_differences(limit: int = 20) -> list[tuple]:
+    """MHAs whose book totals differ from the sums of their entries (empty when they agree):
+    (association, book TJS, entries TJS, book EUR, entries EUR); None where there is no book."""
+    summed = {row[0]: row[1:] for row in LedgerEntry.objects.order_by().values("association_id").annotate(
+        tjs=Sum("amount_tjs"), eur=Sum("amount_eur")).values_list("association_id", "tjs", "eur")}
+    differences = []
+    for association_id, tjs, eur in LedgerBook.objects.order_by("association_id").values_list(
+            "association_id", "total_tjs", "total_eur"):
+        entries_tjs, entries_eur = summed.pop(association_id, (ZERO, ZERO))
+        if (tjs, eur) != (entries_tjs, entries_eur):
+            differences.append((association_id, tjs, entries_tjs, eur, entries_eur))
+    differences += [(association_id, None, tjs, None, eur) for association_id, (tjs, eur) in sorted(summed.items())]
+    return differences[:limit]
 
 
 def ledger_entries(*, user, association: Association | None = None, fund: int | None = None,

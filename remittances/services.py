@@ -17,7 +17,8 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -86,6 +87,19 @@ def _lock_book(association: Association) -> LedgerBook:
     return book
 
 
+def book_totals_rebuild(association_ids=None) -> int:
+    """Set the books' totals (`LedgerBook.total_tjs`, `total_eur`) to the sums of their entries,
+    after entries were written around `_append` (the demo's and the national data's bulk inserts,
+    or a repair); returns the books updated. One statement, on every database."""
+    books = LedgerBook.objects.all() if association_ids is None else LedgerBook.objects.filter(
+        association_id__in=list(association_ids))
+    entries = LedgerEntry.objects.filter(association_id=OuterRef("association_id")).order_by().values(
+        "association_id")
+    return books.update(
+        total_tjs=Coalesce(Subquery(entries.annotate(s=Sum("amount_tjs")).values("s")), Value(Decimal("0.00"))),
+        total_eur=Coalesce(Subquery(entries.annotate(s=Sum("amount_eur")).values("s")), Value(Decimal("0.00"))))
+
+
 def _check_date(book: LedgerBook, entry_date: date, field: str = "entry_date") -> None:
     if entry_date > timezone.localdate():
         raise ValidationError({field: _("The date cannot be in the future.")}, code="future_date")
@@ -119,7 +133,9 @@ def _append(book: LedgerBook, entry: LedgerEntry, *, receipt: bool = False) -> L
     entry.full_clean(exclude=_NO_QUERY_EXCLUDE, validate_unique=False, validate_constraints=False)
     entry.save()
     book.last_hash = entry.hash
-    book.save(update_fields=["last_sequence", "last_receipt", "last_hash"])
+    book.total_tjs += entry.amount_tjs
+    book.total_eur += entry.amount_eur
+    book.save(update_fields=["last_sequence", "last_receipt", "last_hash", "total_tjs", "total_eur"])
     return entry
 
 

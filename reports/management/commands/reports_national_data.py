@@ -23,6 +23,7 @@ from households.models import Household, Member
 from households.services import build_search_text
 from remittances.chain import entry_digest
 from remittances.models import Fund, LedgerBook, LedgerEntry
+from remittances.services import book_totals_rebuild
 from reports import demo
 from reports.summaries import summaries_rebuild
 from training.completions import completions_rebuild
@@ -205,3 +206,4 @@ class Command(BaseCommand):
 
         _copy(LedgerEntry, rows(), fields)
         LedgerBook.objects.bulk_create(books)
+        book_totals_rebuild()

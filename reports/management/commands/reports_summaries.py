@@ -1,13 +1,16 @@
 """Rebuild the summary tables from the raw rows, or check that they agree with them.
 
-`manage.py reports_summaries` recomputes every running total from the raw ledger and every
-completion of a training module from the attendances (`training.completions`), and replaces both
-tables (postings and registers wait meanwhile). `--check` writes nothing: it lists the rows where
-a table and its raw rows disagree and fails when there is any, for a nightly check.
+`manage.py reports_summaries` recomputes every running total from the raw ledger, every
+completion of a training module from the attendances (`training.completions`) and each MHA's
+book totals from its entries, and replaces them (postings and registers wait meanwhile).
+`--check` writes nothing: it lists the rows where a table and its raw rows disagree and fails
+when there is any, for a nightly check.
 """
 
 from django.core.management.base import BaseCommand, CommandError
 
+from remittances.selectors import book_totals_differences
+from remittances.services import book_totals_rebuild
 from reports.summaries import summaries_differences, summaries_rebuild
 from training.completions import completions_differences, completions_rebuild
 
@@ -24,10 +27,13 @@ class Command(BaseCommand):
             self.stdout.write(f"Rebuilt the ledger day totals: {rows} rows.")
             rows = completions_rebuild()
             self.stdout.write(f"Rebuilt the training completions: {rows} rows.")
+            rows = book_totals_rebuild()
+            self.stdout.write(f"Rebuilt the MHAs' book totals: {rows} books.")
             return
         failed = False
         for name, differences in (("ledger day totals", summaries_differences()),
-                                  ("training completions", completions_differences())):
+                                  ("training completions", completions_differences()),
+                                  ("book totals", book_totals_differences())):
             for row in differences:
                 self.stdout.write(f"{name}: " + " ".join(str(value) for value in row))
             failed = failed or bool(differences)
