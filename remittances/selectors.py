@@ -118,8 +118,10 @@ def associations_with_totals(*, user) -> QuerySet[Association]:
 def book_totals_differences(limit: int = 20) -> list[tuple]:
     """MHAs whose book totals differ from the sums of their entries (empty when they agree):
     (association, book TJS, entries TJS, book EUR, entries EUR); None where there is no book."""
-    summed = {row[0]: row[1:] for row in LedgerEntry.objects.order_by().values("association_id").annotate(
-        tjs=Sum("amount_tjs"), eur=Sum("amount_eur")).values_list("association_id", "tjs", "eur")}
+    # (SQLite sums decimals as floating point: 98334.3200000001 is 98334.32 to the cent.)
+    summed = {association_id: (Decimal(tjs).quantize(ZERO), Decimal(eur).quantize(ZERO))
+              for association_id, tjs, eur in LedgerEntry.objects.order_by().values("association_id").annotate(
+                  tjs=Sum("amount_tjs"), eur=Sum("amount_eur")).values_list("association_id", "tjs", "eur")}
     differences = []
     for association_id, tjs, eur in LedgerBook.objects.order_by("association_id").values_list(
             "association_id", "total_tjs", "total_eur"):
