@@ -158,6 +158,6 @@ def _read_by_id_when_few(queryset, user):
     """
     scope = scope_for(user)
     if (connections[queryset.db].vendor != "postgresql" or scope.reads_all or scope.is_coordinator
-            or not issubclass(queryset.model.objects._queryset_class, ScopedQuerySet)):
+            or not isinstance(queryset, ScopedQuerySet)):
         return queryset
     return queryset.filter(_AnyOf(F("pk"), queryset.order_by().values("pk")))

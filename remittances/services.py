@@ -93,11 +93,10 @@ def book_totals_rebuild(association_ids=None) -> int:
     or a repair); returns the books updated. One statement, on every database."""
     books = LedgerBook.objects.all() if association_ids is None else LedgerBook.objects.filter(
         association_id__in=list(association_ids))
-    entries = LedgerEntry.objects.filter(association_id=OuterRef("association_id")).order_by().values(
-        "association_id")
-    return books.update(
-        total_tjs=Coalesce(Subquery(entries.annotate(s=Sum("amount_tjs")).values("s")), Value(Decimal("0.00"))),
-        total_eur=Coalesce(Subquery(entries.annotate(s=Sum("amount_eur")).values("s")), Value(Decimal("0.00"))))
+    sums = LedgerEntry.objects.filter(association_id=OuterRef("association_id")).order_by().values(
+        "association_id").annotate(tjs=Sum("amount_tjs"), eur=Sum("amount_eur"))
+    return books.update(total_tjs=Coalesce(Subquery(sums.values("tjs")), Value(Decimal("0.00"))),
+                        total_eur=Coalesce(Subquery(sums.values("eur")), Value(Decimal("0.00"))))
 
 
 def _check_date(book: LedgerBook, entry_date: date, field: str = "entry_date") -> None:

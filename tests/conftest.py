@@ -73,11 +73,12 @@ def _empty_what_was_written(self) -> None:
     from django.db import connections, transaction
 
     kept = {ContentType._meta.db_table, Permission._meta.db_table}
-    for name in self._databases_names(include_mirrors=False):
+    names = self._databases_names(include_mirrors=False)
+    if not all(connections[name].vendor == "postgresql" and _is_superuser(connections[name]) for name in names):
+        _django_fixture_teardown(self)
+        return
+    for name in names:
         connection = connections[name]
-        if connection.vendor != "postgresql" or not _is_superuser(connection):
-            _django_fixture_teardown(self)
-            continue
         quote = connection.ops.quote_name
         tables = [table for table in connection.introspection.django_table_names(only_existing=True)
                   if table not in kept]
