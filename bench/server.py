@@ -2,7 +2,8 @@
 for the pages, 4 (BENCH_POSTING_WORKERS) for the posting.
 
 Each page is loaded by 8 concurrent clients logged in as the programme officer (two pages as
-the first MHA's treasurer, who sees a few rows among millions), beside a bare Django "hello"
+the first MHA's treasurer, who sees a few rows among millions, and one as the officer of a small
+programme of the first five jamoats, whose rows are the oldest), beside a bare Django "hello"
 view served by the same server, and reported as p50/p95 and as a ratio to that view's p95
 (ratios from one run are what compares across machines). Then contributions are
 posted through the API by 10 clients on one MHA and on 10 MHAs (each request a new
@@ -95,8 +96,12 @@ def _prepare(scale: str) -> dict:
     TreasurerAssignment.objects.get_or_create(user=treasurer, association=association)
     treasurer_pages = {"API ledger entries (a treasurer)": "/api/v1/ledger-entries/",
                        "MHA entries (a treasurer)": f"/ledger/mha/{association.pk}/entries/"}
+    # The officer of a small programme of the first five jamoats (their entries are the oldest
+    # too): a programme-wide user whose page is not among the newest rows.
+    small_officer_pages = {"API ledger entries (a small programme's officer)": "/api/v1/ledger-entries/"}
     return {"session": _session_for(officer), "pages": pages, "posting": _posting_world(),
-            "treasurer": {"session": _session_for(treasurer), "pages": treasurer_pages}}
+            "others": [{"session": _session_for(treasurer), "pages": treasurer_pages},
+                       {"session": _session_for(_small_programme_officer()), "pages": small_officer_pages}]}
 
 
 def _officer():
@@ -113,6 +118,25 @@ def _officer():
     user, _ = get_user_model().objects.get_or_create(username="officer")
     user.groups.add(Group.objects.get_or_create(name=OFFICER_GROUP)[0])
     ProgrammeOfficer.objects.get_or_create(user=user, programme=Programme.objects.get(code=PROGRAMME["code"]))
+    return user
+
+
+def _small_programme_officer():
+    from datetime import date
+
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from communities.models import Enrolment, Jamoat, Programme, ProgrammeOfficer
+    from mha_portal.scoping import OFFICER_GROUP
+
+    programme, _ = Programme.objects.get_or_create(code="bench-small", defaults={
+        "name": "A small programme (benchmark)", "start_date": date(2025, 1, 1), "end_date": date(2028, 12, 31)})
+    for jamoat in Jamoat.objects.order_by("pk")[:5]:
+        Enrolment.objects.get_or_create(programme=programme, jamoat=jamoat, defaults={"enrolled_on": date(2025, 1, 1)})
+    user, _ = get_user_model().objects.get_or_create(username="bench-small-officer")
+    user.groups.add(Group.objects.get_or_create(name=OFFICER_GROUP)[0])
+    ProgrammeOfficer.objects.get_or_create(user=user, programme=programme)
     return user
 
 
@@ -219,10 +243,11 @@ def _measure(scale: str) -> dict:
     server = _serve(port, static_root)
     base = f"http://127.0.0.1:{port}"
     headers = {"Cookie": f"sessionid={world['session']}", "X-Forwarded-Proto": "https"}
-    as_treasurer = {**headers, "Cookie": f"sessionid={world['treasurer']['session']}"}
     figures: dict = {"scale": scale, "clients": CLIENTS, "seconds_per_page": SECONDS, "pages": {}}
     pages = [(name, path, headers) for name, path in world["pages"].items()]
-    pages += [(name, path, as_treasurer) for name, path in world["treasurer"]["pages"].items()]
+    for other in world["others"]:
+        as_other = {**headers, "Cookie": f"sessionid={other['session']}"}
+        pages += [(name, path, as_other) for name, path in other["pages"].items()]
     if PART not in ("all", "pages"):
         pages = []
     try:

@@ -228,7 +228,7 @@ def test_a_treasurer_s_page_reads_no_other_mha_s_entries_even_when_theirs_are_ol
     first page of a national ledger: PostgreSQL walked the newest entries backwards, passing
     every other MHA's. Here the planner may not sort (at national scale its statistics made the
     walk look cheaper than a sort), and the page still reads none of the other MHA's entries."""
-    from django.db import connection, transaction
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     mine = [contribute(world.treasurer_a, world.association_a, payer).pk for _ in range(3)]
@@ -239,9 +239,84 @@ def test_a_treasurer_s_page_reads_no_other_mha_s_entries_even_when_theirs_are_ol
     with CaptureQueriesContext(connection) as queries:
         page = api_for(world.treasurer_a).get(URL).json()
     assert [row["id"] for row in page["results"]] == mine[::-1] and page["next"] is None
-    listing = next(q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"] and "ledgerentry" in q["sql"])
+    plan = _listing_plan(queries)
+    assert _rows_removed_by_filter(plan) == 0 and _ledger_rows_read(plan) == 2 * len(mine), plan
+
+
+def _ledger_rows_read(plan: dict) -> int:
+    """Entries the plan's scans of the ledger read, kept or not."""
+    here = 0
+    if plan.get("Relation Name") == "remittances_ledgerentry":
+        here = (plan["Actual Rows"] + plan.get("Rows Removed by Filter", 0)) * plan["Actual Loops"]
+    return here + sum(_ledger_rows_read(p) for p in plan.get("Plans", []))
+
+
+def _listing_plan(queries) -> dict:
+    """The plan of the page's query, the planner barred from sorting (at national scale its
+    statistics made walking the primary key look cheaper than a sort)."""
+    from django.db import connection, transaction
+
+    listing = next(q["sql"] for q in queries.captured_queries if "ORDER BY" in q["sql"] and "ledgerentry" in q["sql"]
+                   and "LIMIT" in q["sql"] and "COUNT(" not in q["sql"])
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_sort = off")
         cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {listing}")
-        plan = cursor.fetchone()[0][0]["Plan"]
-    assert _rows_removed_by_filter(plan) == 0, plan
+        return cursor.fetchone()[0][0]["Plan"]
+
+
+@pytest.mark.postgres
+def test_the_officer_of_a_small_programme_reads_no_other_programme_s_entries(world, payer, api_for):
+    """The officer of a programme of five jamoats whose entries were all old waited 2 s for the
+    first page of the national ledger (PostgreSQL walked the others' newer entries). Their page
+    is not among the newest rows, so it is read by id: none of the other jamoat's entries (once for
+    the ids, once for the page's rows)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_officer, make_programme_with
+
+    mine = [contribute(world.treasurer_a, world.association_a, payer).pk for _ in range(3)]
+    theirs = make_household(world.village_b, member_of=world.association_b)
+    treasurer_b = make_treasurer(world.association_b, "treasurer-b")
+    for _ in range(60):
+        contribute(treasurer_b, world.association_b, theirs)
+    small = make_officer("officer-small", make_programme_with(code="small", jamoats=[world.jamoat_a]))
+    with CaptureQueriesContext(connection) as queries:
+        page = api_for(small).get(URL).json()
+    assert [row["id"] for row in page["results"]] == mine[::-1] and page["next"] is None
+    assert _ledger_rows_read(_listing_plan(queries)) == 2 * len(mine)
+
+
+@pytest.mark.postgres
+def test_an_officer_walks_when_the_next_rows_hold_the_page_and_reads_by_id_past_them(world, payer, api_for,
+                                                                                    monkeypatch):
+    """Pages of 2 and a probe of the next 4 rows: the officer's newest entries lie among the newest
+    rows (the walk finds them), their older ones behind a run of another programme's entries (read
+    by id). Either way, following `next` and then `previous` gives every entry once, in order."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from mha_portal.api import KeysetPagination
+    from tests.factories import make_officer, make_programme_with
+
+    monkeypatch.setattr(KeysetPagination, "page_size", 2)
+    monkeypatch.setattr(KeysetPagination, "probe_rows", 4)
+    theirs = make_household(world.village_b, member_of=world.association_b)
+    treasurer_b = make_treasurer(world.association_b, "treasurer-b")
+    old = [contribute(world.treasurer_a, world.association_a, payer).pk for _ in range(3)]
+    for _ in range(8):
+        contribute(treasurer_b, world.association_b, theirs)
+    new = [contribute(world.treasurer_a, world.association_a, payer).pk for _ in range(3)]
+    officer = make_officer("officer-small", make_programme_with(code="small", jamoats=[world.jamoat_a]))
+    api, url, pages, read_by_id = api_for(officer), URL, [], []
+    while url:
+        with CaptureQueriesContext(connection) as queries:
+            page = api.get(url).json()
+        pages.append(page)
+        read_by_id.append(any("= ANY(ARRAY(SELECT" in q["sql"] for q in queries.captured_queries))
+        url = page["next"]
+    assert [row["id"] for page in pages for row in page["results"]] == (old + new)[::-1]
+    # The first page walks the newest rows; the last ones lie past the other programme's run.
+    assert read_by_id[0] is False and read_by_id[-1] is True
+    back = api.get(pages[-1]["previous"]).json()
+    assert [row["id"] for row in back["results"]] == [row["id"] for row in pages[-2]["results"]]
