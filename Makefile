@@ -5,7 +5,9 @@ BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cksum requirements.txt | cut -d' ' -f1)
 HOST ?= 127.0.0.1:8000
-# Parallel test processes (pytest-xdist), each with its own test database and Redis database.
+# Parallel test processes (pytest-xdist), each with its own test database and Redis database. A worker
+# that runs out of tests takes some of the other's (worksteal): the browser tests, which run last,
+# no longer end on one worker while the other waits.
 TEST_WORKERS ?= 2
 
 .PHONY: run test install messages migrate seed lint bench makemessages clean vendor vendor-workbox
@@ -41,7 +43,7 @@ lint: install
 
 test: messages lint
 	$(PY) manage.py makemigrations --check --dry-run -v1
-	$(BIN)/pytest -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal --durations=25 $(PYTEST_ARGS)
 
 bench: messages
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)

@@ -250,6 +250,9 @@ CELERY_TASK_SOFT_TIME_LIMIT = 240
 CELERY_TASK_TIME_LIMIT = 300
 CELERY_TASK_ANNOTATIONS = {"reports.build_report": {"soft_time_limit": 1740, "time_limit": 1800}}
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = 1_048_576  # KiB
+# A report that met a temporary problem (a dropped connection) is tried again after this many
+# seconds, twice as long after each further failure, never more than 10 minutes.
+REPORT_RETRY_SECONDS = int(os.environ.get("REPORT_RETRY_SECONDS", "10"))
 CELERY_BEAT_SCHEDULE: dict = {
     # The donor's monthly programme report, on the 1st at 06:00; and the sweeper that hands
     # report jobs of dead workers to live ones.

@@ -6,6 +6,7 @@ import logging
 
 from celery import shared_task
 from django import db
+from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +35,8 @@ def build_report(self, job_id: int) -> str:
             services.report_job_fail(job_id=job_id, message=message)
             return "failed"
         services.report_job_release(job_id=job_id, attempt=attempt, message=message)
-        raise self.retry(exc=exc, countdown=min(2 ** self.request.retries * 10, 600)) from exc
+        countdown = min(2 ** self.request.retries * settings.REPORT_RETRY_SECONDS, 600)
+        raise self.retry(exc=exc, countdown=countdown) from exc
     except Exception as exc:  # noqa: BLE001 - any other failure is permanent and shown to the user
         logger.exception("Report job %s failed", job_id)
         services.report_job_fail(job_id=job_id, message=_("The report could not be built: %(error)s")
