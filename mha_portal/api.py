@@ -134,29 +134,34 @@ class KeysetPagination(CursorPagination):
     probe_rows = 2000
 
     def paginate_queryset(self, queryset, request, view=None):
-        ordering = self.get_ordering(request, queryset, view)
-        page_size = self.get_page_size(request)
-
-        def next_rows_hold_a_page() -> bool:
-            return self._next_rows_hold_a_page(queryset, request, ordering, page_size)
-
-        by_id = tuple(ordering) in (("-id",), ("id",), ("-pk",), ("pk",))
-        queryset = _read_by_id_when_few(queryset, request.user, walk_is_short=next_rows_hold_a_page if by_id else None)
-        return super().paginate_queryset(queryset, request, view)
-
-    def _next_rows_hold_a_page(self, queryset, request, ordering, page_size: int) -> bool:
-        """Whether the table's next `probe_rows` rows in the page's order (past the cursor, in its
-        direction) hold a page of `queryset`'s: then the walk meets the page at once."""
+        ordering = tuple(self.get_ordering(request, queryset, view))
+        if ordering not in (("-id",), ("id",), ("-pk",), ("pk",)):
+            # (The registry's sorts: the user's ids in any order, the page sorts them.)
+            queryset = _read_by_id_when_few(queryset, request.user, ids=queryset.order_by().values("pk"))
+            return super().paginate_queryset(queryset, request, view)
         cursor = self.decode_cursor(request)  # an invalid cursor is refused here as in the page
-        field, descending = ordering[0].lstrip("-"), ordering[0].startswith("-")
-        if cursor is not None and cursor.reverse:
-            descending = not descending
-        rows = queryset.model._base_manager.order_by(f"-{field}" if descending else field)
-        if cursor is not None and cursor.position is not None:
-            rows = rows.filter(**{f"{field}__{'lt' if descending else 'gt'}": cursor.position})
-        wanted = page_size + 1 + (cursor.offset if cursor is not None else 0)
-        newest = rows.values("pk")[:self.probe_rows]
-        return queryset.filter(pk__in=newest).order_by().values("pk")[:wanted].count() >= wanted
+        wanted = self.get_page_size(request) + 1 + (cursor.offset if cursor is not None else 0)
+
+        def ahead(rows, *, walk: bool):
+            """`rows` past the cursor in the page's direction: what the page takes the first of.
+            Not `walk`ing, they are sorted by `id + 0`, which no index gives: PostgreSQL must then
+            find them through the scope's indexes and sort them, rather than walk the primary key
+            past other users' rows (which its statistics may make look cheaper)."""
+            descending = ordering[0].startswith("-") != bool(cursor is not None and cursor.reverse)
+            key = F("pk") if walk else F("pk") + 0
+            rows = rows.order_by(key.desc() if descending else key.asc())
+            if cursor is not None and cursor.position is not None:
+                rows = rows.filter(**{"pk__lt" if descending else "pk__gt": cursor.position})
+            return rows.values("pk")
+
+        def walk_is_short() -> bool:
+            # The table's next `probe_rows` rows (anyone's) hold a page of this user's rows.
+            nearest = ahead(queryset.model._base_manager.all(), walk=True)[:self.probe_rows]
+            return queryset.filter(pk__in=nearest).order_by().values("pk")[:wanted].count() >= wanted
+
+        queryset = _read_by_id_when_few(queryset, request.user, ids=ahead(queryset, walk=False)[:wanted],
+                                        walk_is_short=walk_is_short)
+        return super().paginate_queryset(queryset, request, view)
 
 
 class _AnyOf(Lookup):
@@ -171,21 +176,21 @@ class _AnyOf(Lookup):
         return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
 
 
-def _read_by_id_when_few(queryset, user, *, walk_is_short=None):
-    """The rows of a user who sees a few MHAs or jamoats, read by id.
+def _read_by_id_when_few(queryset, user, *, ids, walk_is_short=None):
+    """The page of a user who sees a few MHAs or jamoats, read by id.
 
     Newest first, PostgreSQL walks the primary key backwards and skips the rows the user may not
     see, as long as its statistics promise that theirs come soon. They do not for an MHA with no
     entries yet, or whose entries are all old: the treasurer of such an MHA waited 16 s for the
     first page of a 5,000,000-entry ledger, and the officer of a programme of five such jamoats
-    2 s. Their ids, read first through the scope's own indexes (12,500 entries per MHA at
-    national scale), are the only ones the page probes.
+    2 s. The page's `ids` (a subquery: in a list sorted by id, the page's own; else all the
+    user's), read first through the scope's own indexes, are the only ones the page probes.
 
     Staff and treasurers are always read so. An officer (or the national coordinator) may see
-    most rows, whose ids would be millions: when `walk_is_short()` finds their page among the
-    next rows the walk would pass, it walks (one small query more). Without `walk_is_short` (a
-    list sorted by anything but its id: the registry's sorts) they walk as before.
-    Administrators see every row, which the walk meets at once; SQLite databases are one centre's.
+    most rows, where that read would sort millions: when `walk_is_short()` finds their page among
+    the next rows the walk would pass, it walks (one small query more). Without `walk_is_short`
+    (the registry's sorts) they walk as before. Administrators see every row, which the walk
+    meets at once; SQLite databases are one centre's.
     """
     scope = scope_for(user)
     if (connections[queryset.db].vendor != "postgresql" or scope.is_admin
@@ -193,4 +198,4 @@ def _read_by_id_when_few(queryset, user, *, walk_is_short=None):
         return queryset
     if (scope.is_officer or scope.is_coordinator) and (walk_is_short is None or walk_is_short()):
         return queryset
-    return queryset.filter(_AnyOf(F("pk"), queryset.order_by().values("pk")))
+    return queryset.filter(_AnyOf(F("pk"), ids))
