@@ -129,9 +129,11 @@ class KeysetPagination(CursorPagination):
         chosen = getattr(view, "cursor_ordering", None)
         return tuple(chosen()) if chosen is not None else super().get_ordering(request, queryset, view)
 
-    # How many rows next in the page's order a programme-wide user's page is looked for in first
-    # (`_read_by_id_when_few`).
+    # A programme-wide user's page is looked for among the table's next `probe_rows` rows first;
+    # when it is not there, it is read by id if they have at most `read_by_id_at_most` rows
+    # left (`_read_by_id_when_few`).
     probe_rows = 2000
+    read_by_id_at_most = 100_000
 
     def paginate_queryset(self, queryset, request, view=None):
         ordering = tuple(self.get_ordering(request, queryset, view))
@@ -155,9 +157,13 @@ class KeysetPagination(CursorPagination):
             return rows.values("pk")
 
         def walk_is_short() -> bool:
-            # The table's next `probe_rows` rows (anyone's) hold a page of this user's rows.
+            # The table's next `probe_rows` rows (anyone's) hold a page of this user's rows, or
+            # too many of their rows are left to sort (read by id, a page would sort them all).
             nearest = ahead(queryset.model._base_manager.all(), walk=True)[:self.probe_rows]
-            return queryset.filter(pk__in=nearest).order_by().values("pk")[:wanted].count() >= wanted
+            if queryset.filter(pk__in=nearest).order_by().values("pk")[:wanted].count() >= wanted:
+                return True
+            left = ahead(queryset, walk=False).order_by()[:self.read_by_id_at_most + 1]
+            return left.count() > self.read_by_id_at_most
 
         queryset = _read_by_id_when_few(queryset, request.user, ids=ahead(queryset, walk=False)[:wanted],
                                         walk_is_short=walk_is_short)
@@ -187,10 +193,11 @@ def _read_by_id_when_few(queryset, user, *, ids, walk_is_short=None):
     user's), read first through the scope's own indexes, are the only ones the page probes.
 
     Staff and treasurers are always read so. An officer (or the national coordinator) may see
-    most rows, where that read would sort millions: when `walk_is_short()` finds their page among
-    the next rows the walk would pass, it walks (one small query more). Without `walk_is_short`
-    (the registry's sorts) they walk as before. Administrators see every row, which the walk
-    meets at once; SQLite databases are one centre's.
+    most rows, where that read would sort millions: they walk when `walk_is_short()` finds their
+    page among the next rows the walk passes (one small query more), or finds more of their rows
+    left than a page should sort (a second one, bounded). Without `walk_is_short` (the
+    registry's sorts) they walk as before. Administrators see every row, which the walk meets
+    at once; SQLite databases are one centre's.
     """
     scope = scope_for(user)
     if (connections[queryset.db].vendor != "postgresql" or scope.is_admin
