@@ -143,30 +143,30 @@ class KeysetPagination(CursorPagination):
             return super().paginate_queryset(queryset, request, view)
         cursor = self.decode_cursor(request)  # an invalid cursor is refused here as in the page
         wanted = self.get_page_size(request) + 1 + (cursor.offset if cursor is not None else 0)
+        descending = ordering[0].startswith("-") != bool(cursor is not None and cursor.reverse)
 
-        def ahead(rows, *, walk: bool):
-            """`rows` past the cursor in the page's direction: what the page takes the first of.
-            Not `walk`ing, they are sorted by `id + 0`, which no index gives: PostgreSQL must then
-            find them through the scope's indexes and sort them, rather than walk the primary key
-            past other users' rows (which its statistics may make look cheaper)."""
-            descending = ordering[0].startswith("-") != bool(cursor is not None and cursor.reverse)
-            key = F("pk") if walk else F("pk") + 0
-            rows = rows.order_by(key.desc() if descending else key.asc())
+        def ahead(rows):
+            """`rows` past the cursor in the page's direction: what the page takes the first of."""
             if cursor is not None and cursor.position is not None:
                 rows = rows.filter(**{"pk__lt" if descending else "pk__gt": cursor.position})
-            return rows.values("pk")
+            return rows.values_list("pk", flat=True)
 
-        def walk_is_short() -> bool:
-            # The table's next `probe_rows` rows (anyone's) hold a page of this user's rows, or
-            # too many of their rows are left to sort (read by id, a page would sort them all).
-            nearest = ahead(queryset.model._base_manager.all(), walk=True)[:self.probe_rows]
+        def officer_ids() -> list[int] | None:
+            """The ids of a programme-wide user's page, or None to walk: when the table's next
+            `probe_rows` rows (anyone's) hold their page, or when more of their rows are left
+            than a page should sort. One query, and a second one bounded by that limit."""
+            nearest = ahead(queryset.model._base_manager.order_by("-pk" if descending else "pk"))[:self.probe_rows]
             if queryset.filter(pk__in=nearest).order_by().values("pk")[:wanted].count() >= wanted:
-                return True
-            left = ahead(queryset, walk=False).order_by()[:self.read_by_id_at_most + 1]
-            return left.count() > self.read_by_id_at_most
+                return None
+            left = list(ahead(queryset.order_by())[:self.read_by_id_at_most + 1])
+            return None if len(left) > self.read_by_id_at_most else sorted(left, reverse=descending)[:wanted]
 
-        queryset = _read_by_id_when_few(queryset, request.user, ids=ahead(queryset, walk=False)[:wanted],
-                                        walk_is_short=walk_is_short)
+        # Sorted by `id + 0`, which no index gives: PostgreSQL finds them through the scope's
+        # indexes and sorts them, rather than walk the primary key past other users' rows (which
+        # its statistics may make look cheaper).
+        key = F("pk") + 0
+        ids = ahead(queryset.order_by(key.desc() if descending else key.asc()))[:wanted]
+        queryset = _read_by_id_when_few(queryset, request.user, ids=ids, officer_ids=officer_ids)
         return super().paginate_queryset(queryset, request, view)
 
 
@@ -182,7 +182,7 @@ class _AnyOf(Lookup):
         return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
 
 
-def _read_by_id_when_few(queryset, user, *, ids, walk_is_short=None):
+def _read_by_id_when_few(queryset, user, *, ids, officer_ids=None):
     """The page of a user who sees a few MHAs or jamoats, read by id.
 
     Newest first, PostgreSQL walks the primary key backwards and skips the rows the user may not
@@ -193,16 +193,16 @@ def _read_by_id_when_few(queryset, user, *, ids, walk_is_short=None):
     user's), read first through the scope's own indexes, are the only ones the page probes.
 
     Staff and treasurers are always read so. An officer (or the national coordinator) may see
-    most rows, where that read would sort millions: they walk when `walk_is_short()` finds their
-    page among the next rows the walk passes (one small query more), or finds more of their rows
-    left than a page should sort (a second one, bounded). Without `walk_is_short` (the
-    registry's sorts) they walk as before. Administrators see every row, which the walk meets
-    at once; SQLite databases are one centre's.
+    most rows, of which that read would sort millions: `officer_ids()` gives their page's ids,
+    or None when they should walk (their page is among the next rows the walk passes, or too
+    many of their rows are left). Without it (the registry's sorts) they walk as before.
+    Administrators see every row, which the walk meets at once; SQLite databases are one centre's.
     """
     scope = scope_for(user)
     if (connections[queryset.db].vendor != "postgresql" or scope.is_admin
             or not isinstance(queryset, ScopedQuerySet)):
         return queryset
-    if (scope.is_officer or scope.is_coordinator) and (walk_is_short is None or walk_is_short()):
-        return queryset
+    if scope.is_officer or scope.is_coordinator:
+        page_ids = officer_ids() if officer_ids is not None else None
+        return queryset if page_ids is None else queryset.filter(pk__in_ids=page_ids)
     return queryset.filter(_AnyOf(F("pk"), ids))
