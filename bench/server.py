@@ -107,34 +107,32 @@ def _prepare(scale: str) -> dict:
 def _officer():
     """The demo's programme officer, or (national data) an officer made for the benchmark: an
     officer of the programme every national jamoat is enrolled in, so pages show all of them."""
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    from communities.models import ProgrammeOfficer
-    from mha_portal.scoping import OFFICER_GROUP
     from reports.demo import PROGRAMME
     from reports.models import Programme
 
-    user, _ = get_user_model().objects.get_or_create(username="officer")
-    user.groups.add(Group.objects.get_or_create(name=OFFICER_GROUP)[0])
-    ProgrammeOfficer.objects.get_or_create(user=user, programme=Programme.objects.get(code=PROGRAMME["code"]))
-    return user
+    return _programme_officer("officer", Programme.objects.get(code=PROGRAMME["code"]))
 
 
 def _small_programme_officer():
     from datetime import date
 
-    from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
-
-    from communities.models import Enrolment, Jamoat, Programme, ProgrammeOfficer
-    from mha_portal.scoping import OFFICER_GROUP
+    from communities.models import Enrolment, Jamoat, Programme
 
     programme, _ = Programme.objects.get_or_create(code="bench-small", defaults={
         "name": "A small programme (benchmark)", "start_date": date(2025, 1, 1), "end_date": date(2028, 12, 31)})
     for jamoat in Jamoat.objects.order_by("pk")[:5]:
         Enrolment.objects.get_or_create(programme=programme, jamoat=jamoat, defaults={"enrolled_on": date(2025, 1, 1)})
-    user, _ = get_user_model().objects.get_or_create(username="bench-small-officer")
+    return _programme_officer("bench-small-officer", programme)
+
+
+def _programme_officer(username: str, programme):
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group
+
+    from communities.models import ProgrammeOfficer
+    from mha_portal.scoping import OFFICER_GROUP
+
+    user, _ = get_user_model().objects.get_or_create(username=username)
     user.groups.add(Group.objects.get_or_create(name=OFFICER_GROUP)[0])
     ProgrammeOfficer.objects.get_or_create(user=user, programme=programme)
     return user

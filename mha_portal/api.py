@@ -137,13 +137,21 @@ class KeysetPagination(CursorPagination):
 
     def paginate_queryset(self, queryset, request, view=None):
         ordering = tuple(self.get_ordering(request, queryset, view))
-        if ordering not in (("-id",), ("id",), ("-pk",), ("pk",)):
-            # (The registry's sorts: the user's ids in any order, the page sorts them.)
-            queryset = _read_by_id_when_few(queryset, request.user, ids=queryset.order_by().values("pk"))
-            return super().paginate_queryset(queryset, request, view)
+        if ordering in BY_ID:
+            ids, officer_ids = self._page_ids(queryset, request, descending=ordering[0].startswith("-"))
+        else:
+            # (The registry's sorts: all the user's ids, which the page sorts; officers walk.)
+            ids, officer_ids = queryset.order_by().values("pk"), None
+        queryset = _read_by_id_when_few(queryset, request.user, ids=ids, officer_ids=officer_ids)
+        return super().paginate_queryset(queryset, request, view)
+
+    def _page_ids(self, queryset, request, *, descending: bool):
+        """For a list sorted by id: the page's ids as a subquery (staff, treasurers), and how a
+        programme-wide user's are found (`officer_ids`), past the cursor in its direction."""
         cursor = self.decode_cursor(request)  # an invalid cursor is refused here as in the page
         wanted = self.get_page_size(request) + 1 + (cursor.offset if cursor is not None else 0)
-        descending = ordering[0].startswith("-") != bool(cursor is not None and cursor.reverse)
+        if cursor is not None and cursor.reverse:
+            descending = not descending
 
         def ahead(rows):
             """`rows` past the cursor in the page's direction: what the page takes the first of."""
@@ -165,9 +173,11 @@ class KeysetPagination(CursorPagination):
         # indexes and sorts them, rather than walk the primary key past other users' rows (which
         # its statistics may make look cheaper).
         key = F("pk") + 0
-        ids = ahead(queryset.order_by(key.desc() if descending else key.asc()))[:wanted]
-        queryset = _read_by_id_when_few(queryset, request.user, ids=ids, officer_ids=officer_ids)
-        return super().paginate_queryset(queryset, request, view)
+        return ahead(queryset.order_by(key.desc() if descending else key.asc()))[:wanted], officer_ids
+
+
+# The keyset orderings by the primary key alone (the ledger's), whose pages `_page_ids` finds.
+BY_ID = {("-id",), ("id",), ("-pk",), ("pk",)}
 
 
 class _AnyOf(Lookup):
