@@ -29,6 +29,8 @@ from django.db.models import Q, lookups
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from mha_portal.prepared import execute_prepared
+
 OFFICER_GROUP = "programme_officers"
 COORDINATOR_GROUP = "national_coordinators"
 
@@ -164,7 +166,8 @@ def _scope_rows(user) -> list[tuple[str, object]]:
                              ON t.association_id = a.id WHERE t.user_id = %(user)s)
     """
     with connection.cursor() as cursor:
-        cursor.execute(sql, {"user": user.pk, "officer": OFFICER_GROUP, "coordinator": COORDINATOR_GROUP})
+        execute_prepared(cursor, "mha_scope_rows", sql,
+                         {"user": user.pk, "officer": OFFICER_GROUP, "coordinator": COORDINATOR_GROUP})
         return [(kind, value if kind == "group" else int(value)) for kind, value in cursor.fetchall()]
 
 

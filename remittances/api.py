@@ -9,7 +9,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from associations.api import households_for_enrolment, idempotent_response
+from associations.api import idempotent_response
 from associations.models import Association
 from households.models import Household, Member
 from mha_portal.api import KeysetPagination, ScopedReadOnlyViewSet
@@ -124,11 +124,20 @@ def _decision(call) -> Response:
 
 def _get(model, pk, field, user):
     # Looked up among the rows the user can see: out of scope and missing read the same.
-    rows = households_for_enrolment(user) if model is Household else model.objects.visible_to(user)
-    obj = rows.filter(pk=pk).order_by().first()
+    obj = model.objects.visible_to(user).filter(pk=pk).order_by().first()
     if obj is None:
         raise serializers.ValidationError({field: _("Not found.")})
     return obj
+
+
+def _member_household(association: Association, pk: int) -> Household:
+    """A contribution's payer, looked up among the MHA's member households (the service checks
+    the dates): a missing id, one out of scope and a non-member get the same answer, so none is
+    revealed, and the lookup does not build the user's whole household scope (issue 16)."""
+    payer = Household.objects.filter(pk=pk, memberships__association=association).order_by().first()
+    if payer is None:
+        raise serializers.ValidationError({"payer": _("This household is not a member of the association.")})
+    return payer
 
 
 class ExchangeRateViewSet(ScopedReadOnlyViewSet):
@@ -171,7 +180,7 @@ class LedgerEntryViewSet(ScopedReadOnlyViewSet):
         common = {"user": request.user, "fund": fund, "amount": data["amount"], "currency": data["currency"],
                   "entry_date": data["entry_date"], "channel": data["channel"], "idempotency_key": key}
         if data["kind"] == "contribution":
-            payer = _get(Household, data["payer"], "payer", request.user)
+            payer = _member_household(association, data["payer"])
             migrant = _get(Member, data["migrant"], "migrant", request.user) if data.get("migrant") else None
             return idempotent_response(lambda: (services.contribution_post(
                 association=association, payer=payer, migrant=migrant, note=data["note"], **common),

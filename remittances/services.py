@@ -230,9 +230,8 @@ def contribution_post(*, user, association: Association, fund: Fund, payer, amou
             raise ValidationError({"entry_date": _("The date cannot be in the future.")}, code="future_date")
         conversion = convert(amount, currency, entry_date)  # rates are immutable once approved
         book = _lock_book(association)
-        previous = idempotency.find_previous(LedgerEntry, key, fingerprint)
-        if previous is not None:
-            return previous
+        # The key is not looked up again under the lock: a duplicate that got past the first
+        # look-up fails on the key's unique index, and `run_idempotent` answers with the first entry.
         _check_date(book, entry_date)
         entry = LedgerEntry(
             fund=fund, kind=LedgerEntry.Kind.CONTRIBUTION, entry_date=entry_date, amount=Money(amount, currency),

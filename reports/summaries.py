@@ -32,6 +32,7 @@ from django.db.models import F
 
 from associations.models import Association
 from communities.models import Jamoat
+from mha_portal.prepared import execute_prepared
 from remittances.models import CURRENCIES, Fund, LedgerEntry
 from reports.models import LedgerDayTotal
 from reports.shared import shared
@@ -89,12 +90,14 @@ def _add_on_postgresql(entry: LedgerEntry, key: dict, change: dict) -> None:
     with connection.cursor() as cursor:
         # The lock first, in its own statement: the next one's snapshot then sees every entry of
         # the jamoat committed before it.
-        cursor.execute(f"SELECT jamoat_id, pg_advisory_xact_lock(%s, jamoat_id::integer) FROM "
-                       f"{Association._meta.db_table} WHERE id = %s", [_LOCK_CLASS, entry.association_id])
+        # Both statements run with every posting: PostgreSQL plans them once per connection.
+        execute_prepared(cursor, "mha_summaries_lock", f"SELECT jamoat_id, pg_advisory_xact_lock(%(class)s, "
+                         f"jamoat_id::integer) FROM {Association._meta.db_table} WHERE id = %(association)s",
+                         {"class": _LOCK_CLASS, "association": entry.association_id})
         jamoat_id = cursor.fetchone()[0]
         values = {**key, **change, "jamoat": jamoat_id, "day": entry.entry_date}
         # Later days (a back-dated entry) and the day itself (made from the day before if new).
-        cursor.execute(f"""
+        execute_prepared(cursor, "mha_summaries_add", f"""
             WITH later AS (
                 UPDATE {table} SET original = original + %(original)s, eur = eur + %(eur)s, entries = entries + 1
                 WHERE jamoat_id = %(jamoat)s AND currency = %(currency)s AND business = %(business)s

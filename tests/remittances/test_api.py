@@ -3,6 +3,7 @@
 import pytest
 from django.utils import timezone
 
+from households.models import Household
 from mha_portal.idempotency import new_key
 from remittances.models import LedgerEntry
 from tests.factories import make_treasurer
@@ -61,6 +62,18 @@ def test_payer_who_is_not_a_member_is_refused_with_a_message(world, payer, api_f
     response = api_for(world.treasurer_a).post(URL, _body(world, payer, payer=stranger.pk), format="json",
                                                HTTP_IDEMPOTENCY_KEY=new_key())
     assert response.status_code == 400 and "not a member" in str(response.json())
+
+
+def test_a_payer_out_of_scope_reads_like_a_missing_one(world, payer, api_for):
+    """Another MHA's member household and an id that does not exist get the same answer, so a
+    treasurer learns nothing about households outside their scope."""
+    theirs = make_household(world.village_b, member_of=world.association_b)
+    missing = Household.objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+    answers = [api_for(world.treasurer_a).post(URL, _body(world, payer, payer=pk), format="json",
+                                               HTTP_IDEMPOTENCY_KEY=new_key()) for pk in (theirs.pk, missing)]
+    assert [answer.status_code for answer in answers] == [400, 400]
+    assert answers[0].json() == answers[1].json() and "not a member" in str(answers[0].json())
+    assert LedgerEntry.objects.count() == 0
 
 
 def test_treasurer_cannot_post_in_an_association_outside_their_scope(world, payer, api_for):
@@ -187,10 +200,10 @@ def test_a_contribution_through_the_api_costs_a_fixed_number_of_queries(world, p
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.treasurer_a).key}")
     api.post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=new_key())  # the book exists
     key = new_key()
-    # token, BEGIN, claim, scope, MHA, fund, payer, key before the lock, savepoint, membership,
-    # the rates (its currency's and the euro's), book lock, key under the lock, entry, jamoat lock,
-    # day total, book, release, stored answer, COMMIT
-    with django_assert_num_queries(20):
+    # token, BEGIN, claim, scope, MHA, fund, payer (among the MHA's members), key, savepoint,
+    # membership, the rates (its currency's and the euro's), book lock, entry (a duplicate key
+    # meets the unique index), jamoat lock, day total, book, release, stored answer, COMMIT
+    with django_assert_num_queries(19):
         first = api.post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert first.status_code == 201, first.json()
     with django_assert_num_queries(5):  # token, BEGIN, claim (taken), the stored answer, COMMIT

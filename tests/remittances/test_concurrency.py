@@ -62,6 +62,10 @@ def test_twenty_threads_end_with_exact_balances_gap_free_receipts_and_an_intact_
     assert PostingRequest.objects.filter(status="approved").count() == 3
     contributions = LedgerEntry.objects.filter(association=association, kind="contribution")
     assert contributions.filter(idempotency_key=repeated_key).count() == 1
+    # Every client that sent the repeated key was answered with that one entry (the ones that
+    # reached the lock after it was written met the key's unique index).
+    repeated = [r for r in results if getattr(r, "idempotency_key", None) == repeated_key]
+    assert len(repeated) == 4 and len({entry.pk for entry in repeated}) == 1
     assert contributions.count() == 1 + 10 + 1  # setup + ten + one for the repeated key
     receipts = sorted(contributions.values_list("receipt_number", flat=True))
     assert receipts == list(range(1, 13))
