@@ -130,6 +130,17 @@ def _get(model, pk, field, user):
     return obj
 
 
+def _association_and_general_fund(user, pk: int) -> tuple[Association, Fund]:
+    """The MHA (404 out of scope) and its general fund, in one query where the fund exists (a
+    fund is seen exactly where its MHA is): a contribution names no fund (issue 16)."""
+    fund = (Fund.objects.visible_to(user).select_related("association")
+            .filter(association_id=pk, kind=Fund.Kind.GENERAL).order_by("pk").first())
+    if fund is not None:
+        return fund.association, fund
+    association = get_visible_or_404(Association, user, pk=pk)
+    return association, services.general_fund(association)
+
+
 def _member_household(association: Association, pk: int) -> Household:
     """A contribution's payer, looked up among the MHA's member households (the service checks
     the dates): a missing id, one out of scope and a non-member get the same answer, so none is
@@ -173,9 +184,11 @@ class LedgerEntryViewSet(ScopedReadOnlyViewSet):
         data = PostingInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         data = data.validated_data
-        association = get_visible_or_404(Association, request.user, pk=data["association"])
-        fund = (_get(Fund, data["fund"], "fund", request.user) if data.get("fund")
-                else services.general_fund(association))
+        if data.get("fund"):
+            association = get_visible_or_404(Association, request.user, pk=data["association"])
+            fund = _get(Fund, data["fund"], "fund", request.user)
+        else:
+            association, fund = _association_and_general_fund(request.user, data["association"])
         key = key_from_request(request)
         common = {"user": request.user, "fund": fund, "amount": data["amount"], "currency": data["currency"],
                   "entry_date": data["entry_date"], "channel": data["channel"], "idempotency_key": key}

@@ -76,10 +76,16 @@ def test_a_payer_out_of_scope_reads_like_a_missing_one(world, payer, api_for):
     assert LedgerEntry.objects.count() == 0
 
 
-def test_treasurer_cannot_post_in_an_association_outside_their_scope(world, payer, api_for):
+@pytest.mark.parametrize("has_general_fund", [False, True])
+def test_treasurer_cannot_post_in_an_association_outside_their_scope(world, payer, api_for, has_general_fund):
+    from remittances.services import general_fund
+
+    if has_general_fund:  # found with its MHA in one query, when it exists: still out of scope
+        general_fund(world.association_b)
     response = api_for(world.treasurer_a).post(URL, _body(world, payer, association=world.association_b.pk),
                                                format="json", HTTP_IDEMPOTENCY_KEY=new_key())
     assert response.status_code == 404
+    assert LedgerEntry.objects.count() == 0
 
 
 def test_staff_read_their_jamoats_entries_but_cannot_post(world, payer, api_for):
@@ -200,10 +206,11 @@ def test_a_contribution_through_the_api_costs_a_fixed_number_of_queries(world, p
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.treasurer_a).key}")
     api.post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=new_key())  # the book exists
     key = new_key()
-    # token, BEGIN, claim, scope, MHA, fund, payer (among the MHA's members), key, savepoint,
-    # membership, the rates (its currency's and the euro's), book lock, entry (a duplicate key
-    # meets the unique index), jamoat lock, day total, book, release, stored answer, COMMIT
-    with django_assert_num_queries(19):
+    # token, BEGIN, claim, scope, the MHA with its general fund, payer (among the MHA's members),
+    # key, savepoint, membership, the rates (its currency's and the euro's), book lock, entry (a
+    # duplicate key meets the unique index), jamoat lock, day total, book, release, stored answer,
+    # COMMIT
+    with django_assert_num_queries(18):
         first = api.post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert first.status_code == 201, first.json()
     with django_assert_num_queries(5):  # token, BEGIN, claim (taken), the stored answer, COMMIT
