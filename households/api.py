@@ -1,6 +1,7 @@
 """/api/v1/households/, /members/ and /migration-episodes/: the same rules as the pages,
 through the same selectors and services."""
 
+from django.db import connection
 from django.db.models import F, Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -17,8 +18,10 @@ from households.selectors import (
     HouseholdFilters,
     attach_derived,
     household_list,
+    household_rows,
     possible_duplicates,
     search_condition,
+    walks_index,
     with_derived,
 )
 from households.services import (
@@ -31,7 +34,7 @@ from households.services import (
     member_create,
     member_update,
 )
-from mha_portal.api import KeysetPagination, ScopedModelViewSet
+from mha_portal.api import BY_ID, KeysetPagination, ScopedModelViewSet, _AnyOf
 from mha_portal.inputs import parse_id
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404
 from privacy.audit import LogSensitiveReadsMixin
@@ -197,15 +200,9 @@ def _village_id(text: str) -> int | None:
     return parse_id(text)
 
 
-# The sorts of `households.selectors.SORTS`, in columns the keyset can compare ("newest" by id:
-# registration order, unique where several households share a creation time).
-CURSOR_ORDERINGS = {
-    "code": ("code",), "-code": ("-code",),
-    "head": ("head_last_name", "head_first_name", "code"), "-head": ("-head_last_name", "-head_first_name", "-code"),
-    "village": ("village_name", "code"), "-village": ("-village_name", "-code"),
-    "size": ("size", "code"), "-size": ("-size", "code"),
-    "newest": ("-id",),
-}
+# The sorts of `households.selectors.SORTS` as the keyset compares them: the same columns, but
+# "newest" by id (registration order, unique where several households share a creation time).
+CURSOR_ORDERINGS = {**SORTS, "newest": ("-id",)}
 
 
 @extend_schema_view(list=extend_schema(parameters=HOUSEHOLD_PARAMETERS))
@@ -230,11 +227,18 @@ class HouseholdViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
 
     def get_queryset(self):
         members = Member.objects.order_by("id")
-        households = household_list(user=self.request.user, filters=self._filters())
+        filters = self._filters()
         if self.action == "list":
-            # The keyset reads its position from the row: the sorted-by columns as attributes.
-            households = households.annotate(head_last_name=F("head__last_name"),
-                                             head_first_name=F("head__first_name"), village_name=F("village__name"))
+            # Sorted by the keyset (`cursor_ordering`), which reads its position from the row's
+            # sorted-by columns (see SORTS). Rows that should be sorted rather than found by
+            # walking an index are read by id first, which the planner then sorts (the
+            # pagination finds the pages of a list by id itself).
+            households = household_rows(user=self.request.user, filters=filters)
+            if (connection.vendor == "postgresql" and self.cursor_ordering() not in BY_ID
+                    and not walks_index(households, filters)):
+                households = households.filter(_AnyOf(F("pk"), households.order_by().values("pk")))
+        else:
+            households = household_list(user=self.request.user, filters=filters)
         return households.prefetch_related(Prefetch("members", queryset=members))
 
     def cursor_ordering(self) -> tuple[str, ...]:

@@ -17,6 +17,9 @@ from mha_portal import idempotency
 from mha_portal.scoping import ScopedManager, ScopeRule
 from privacy.fields import EncryptedTextField
 
+# Household columns kept by the database's triggers for the registry's sorts.
+SORT_COLUMNS = ("head_last_name", "head_first_name", "village_name", "member_count")
+
 
 class Household(models.Model):
     class Status(models.TextChoices):
@@ -50,8 +53,16 @@ class Household(models.Model):
     # A registration sent from the offline outbox carries the device's key: sent twice, one household.
     idempotency_key = idempotency.key_field()
     idempotency_fingerprint = idempotency.fingerprint_field()
+    # Copies of what the registry list sorts by (the head's names, the village's name, the number
+    # of members), so that an index gives each order at 400,000 households. Written only by the
+    # database's triggers (migration 0005), from the source rows, whoever writes: a value in a
+    # saved instance is ignored. Nullable so that SQLite adds them without remaking the table.
+    head_last_name = models.CharField(max_length=80, null=True, editable=False)
+    head_first_name = models.CharField(max_length=80, null=True, editable=False)
+    village_name = models.CharField(max_length=120, null=True, editable=False)
+    member_count = models.PositiveIntegerField(null=True, editable=False)
     history = HistoricalRecords(excluded_fields=["search_text", "phone_index", "updated_at", "idempotency_key",
-                                                 "idempotency_fingerprint"])
+                                                 "idempotency_fingerprint", *SORT_COLUMNS])
     objects = ScopedManager()
     # The associations app (issue 4) adds association="memberships__association_id" so that a
     # treasurer sees the member households of their MHA.
@@ -61,7 +72,16 @@ class Household(models.Model):
         ordering = ["code"]
         verbose_name = _("household")
         verbose_name_plural = _("households")
-        indexes = [models.Index(fields=["village", "status"])]
+        indexes = [
+            models.Index(fields=["village", "status"]),
+            # One per sort of `households.selectors.SORTS`, each ending in its tie-break; read
+            # backwards, the first three also give the descending sorts of the same columns.
+            models.Index(fields=["head_last_name", "head_first_name", "code"], name="household_sort_head_idx"),
+            models.Index(fields=["village_name", "code"], name="household_sort_village_idx"),
+            models.Index(fields=["member_count", "code"], name="household_sort_size_idx"),
+            models.Index(fields=["-member_count", "code"], name="household_sort_size_desc_idx"),
+            models.Index(fields=["created_at", "id"], name="household_sort_newest_idx"),
+        ]
 
     def __str__(self) -> str:
         if self.head_id and self.head:

@@ -5,28 +5,47 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import CharField, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce, Concat
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    Exists,
+    F,
+    Func,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.expressions import OrderBy
+from django.db.models.functions import Coalesce
 
-from households.models import Household, Member, MigrationEpisode
+from households.models import SORT_COLUMNS, Household, Member, MigrationEpisode
 from households.translit import digits, fold
 from privacy.crypto import phone_query_tokens
 
 PHONE_QUERY = re.compile(r"[\d\s+()\-]+")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 
+# Each sort in the columns the database keeps on the household (the head's names, the village's
+# name, the number of members: migration 0005), which an index gives in order; the same order as
+# sorting by the members and villages themselves, the code breaking ties.
 SORTS = {
     "code": ("code",),
     "-code": ("-code",),
-    "head": ("head__last_name", "head__first_name", "code"),
-    "-head": ("-head__last_name", "-head__first_name", "-code"),
-    "village": ("village__name", "code"),
-    "-village": ("-village__name", "-code"),
-    "size": ("size", "code"),
-    "-size": ("-size", "code"),
+    "head": ("head_last_name", "head_first_name", "code"),
+    "-head": ("-head_last_name", "-head_first_name", "-code"),
+    "village": ("village_name", "code"),
+    "-village": ("-village_name", "-code"),
+    "size": ("member_count", "code"),
+    "-size": ("-member_count", "code"),
     "newest": ("-created_at", "-id"),
 }
 
@@ -88,6 +107,24 @@ def _size():
                     .annotate(count=Count("pk")).values("count")[:1])
 
 
+def household_sort_columns_differences(limit: int = 20) -> list[tuple]:
+    """Households whose sort columns disagree with their head, village and members (empty when
+    they all agree): each is (id, code, (stored), (expected)), the columns as in SORT_COLUMNS."""
+    expected = {"expected_last_name": F("head__last_name"), "expected_first_name": F("head__first_name"),
+                "expected_village": F("village__name"), "expected_count": Coalesce(_size(), 0)}
+    # Equal, or both NULL; a comparison with one NULL is not TRUE, so When() falls to "differs".
+    agree = (_same("head_last_name", "expected_last_name") & _same("head_first_name", "expected_first_name")
+             & Q(village_name=F("expected_village"), member_count=F("expected_count")))
+    rows = (Household.objects.annotate(**expected).alias(agrees=Case(When(agree, then=True), default=False))
+            .filter(agrees=False).order_by("pk")
+            .values_list("pk", "code", *SORT_COLUMNS, *expected)[:limit])
+    return [(pk, code, tuple(row[:4]), tuple(row[4:])) for pk, code, *row in rows]
+
+
+def _same(column: str, other: str) -> Q:
+    return Q(**{column: F(other)}) | Q(**{f"{column}__isnull": True, f"{other}__isnull": True})
+
+
 def with_derived(households: QuerySet[Household]) -> QuerySet[Household]:
     """Size, "migrant abroad now" and "returned migrant", per household row."""
     # Correlated subqueries, evaluated only for the rows asked for (one page, or one household).
@@ -121,6 +158,15 @@ def attach_derived(households: list[Household]) -> list[Household]:
 
 def household_list(*, user, filters: HouseholdFilters = HouseholdFilters()) -> QuerySet[Household]:
     """Filtered and sorted households; call `attach_derived` on the page that is shown."""
+    households = household_rows(user=user, filters=filters)
+    ordering = SORTS.get(filters.sort, SORTS["code"])
+    if not walks_index(households, filters):
+        ordering = (_unindexed(ordering[0]), *ordering[1:])
+    return households.order_by(*ordering)
+
+
+def household_rows(*, user, filters: HouseholdFilters = HouseholdFilters()) -> QuerySet[Household]:
+    """The filtered households, unsorted: for a keyset page, which sorts them by SORTS itself."""
     # search_text is long and never shown: leaving it out keeps sorts of 100,000 rows in memory.
     households = (Household.objects.visible_to(user).select_related("village__jamoat", "head")
                   .defer("search_text", "phone_index"))
@@ -139,34 +185,57 @@ def household_list(*, user, filters: HouseholdFilters = HouseholdFilters()) -> Q
     if filters.returned is not None:
         returned = Q(pk__in=_returned_members().values("household_id"))
         households = households.filter(returned if filters.returned else ~returned)
-    if filters.sort in ("size", "-size"):
-        households = households.annotate(size=Coalesce(_size(), 0))
-    ordering = SORTS.get(filters.sort, SORTS["code"])
-    if filters.search.strip() and ordering[0] in ("code", "-code") and not _matches_many(households):
-        # Walking the code index and testing every row against the search is PostgreSQL's choice
-        # for "ORDER BY code LIMIT 25"; sorting an expression makes it use the trigram index
-        # and sort the few matches instead (200 ms → a few ms at 100,000 households). A word
-        # that many households match (a common surname) is the other way round: the walk meets
-        # a page of them at once, where sorting every match cost 50 ms at 400,000 households.
-        expression = Concat(F("code"), Value(""), output_field=CharField())
-        ordering = (expression.desc() if ordering[0].startswith("-") else expression.asc(),)
-    return households.order_by(*ordering)
+    return households
+
+
+def walks_index(households: QuerySet[Household], filters: HouseholdFilters) -> bool:
+    """Whether PostgreSQL may find the page by walking the sort's index, testing each row
+    against the search and the scope, rather than sorting the rows that pass them.
+
+    Walking the index and testing every row against a search is PostgreSQL's choice for "ORDER
+    BY code LIMIT 25"; sorting an expression makes it use the trigram index and sort the few
+    matches instead (200 ms → a few ms at 100,000 households). A word that many households
+    match (a common surname) is the other way round: the walk meets a page of them at once,
+    where sorting every match cost 50 ms at 400,000 households. Not in the heads' order, where
+    the households of a surname searched for lie together (330 ms to walk to "Раҳимов").
+    A user's own rows lie together too (by jamoat) in the code, village and creation orders:
+    a walk meets them soon only when they are most of the registry (a national officer's);
+    a centre's or a small programme's are sorted (a walk past 400,000 others took 1 s)."""
+    if filters.search.strip():
+        return filters.sort not in ("head", "-head") and _estimated_rows(households) > MANY_MATCHES
+    return _estimated_rows(households) > MANY_ROWS
+
+
+def _unindexed(field: str) -> OrderBy:
+    """The sort by `field` ("-" for descending) as an expression no index gives, in the same
+    order: NULL stays NULL (`||` and `+` keep it), so it sorts where the column's NULLs do."""
+    name = field.lstrip("-")
+    if name == "created_at":
+        expression = F(name) + Value(timedelta(0))
+    elif name == "member_count":
+        expression = F(name) + 0
+    else:
+        expression = Func(F(name), template="(%(expressions)s || '')", output_field=CharField())
+    return expression.desc() if field.startswith("-") else expression.asc()
 
 
 # Matches above which walking the code index finds a page sooner than sorting every match.
 MANY_MATCHES = 2000
+# Rows (no search) above which walking a sort's index finds a page sooner than sorting them all.
+MANY_ROWS = 50_000
 
 
-def _matches_many(households: QuerySet[Household]) -> bool:
+def _estimated_rows(households: QuerySet[Household]) -> int:
     """PostgreSQL's estimate of the rows matched (planned, not run: about 2 ms; pg_trgm's
-    statistics put "Rahimov" at 13,468 of 400,000 households where 16,000 match)."""
+    statistics put "Rahimov" at 13,468 of 400,000 households where 16,000 match). 0 elsewhere:
+    SQLite databases are one centre's."""
     if connection.vendor != "postgresql" or households.query.is_empty():
-        return False
+        return 0
     try:
         plan = json.loads(households.order_by().explain(format="json"))
     except EmptyResultSet:  # a condition that matches nothing by construction
-        return False
-    return plan[0]["Plan"]["Plan Rows"] > MANY_MATCHES
+        return 0
+    return plan[0]["Plan"]["Plan Rows"]
 
 
 def household_detail_queryset() -> QuerySet[Household]:

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,6 +55,21 @@ def household_refresh_search_text(*, household_ids: Iterable[int]) -> None:
         household.phone_index = build_phone_index(household, members)
     # search_text is excluded from history: refreshing it is not a change anyone made.
     Household.objects.bulk_update(households, ["search_text", "phone_index"], batch_size=500)
+
+
+def household_sort_columns_rebuild() -> int:
+    """Recompute every household's sort columns from the source rows; returns the households.
+    The database's triggers keep them (migration 0005): this mends them after a restore or a
+    load with the triggers disabled, or where a table remade on SQLite lost its triggers."""
+    household, member, village = (model._meta.db_table for model in (Household, Member, Village))
+    with connection.cursor() as cursor:
+        cursor.execute(f"""
+            UPDATE {household} SET
+              head_last_name = (SELECT m.last_name FROM {member} m WHERE m.id = {household}.head_id),
+              head_first_name = (SELECT m.first_name FROM {member} m WHERE m.id = {household}.head_id),
+              village_name = (SELECT v.name FROM {village} v WHERE v.id = {household}.village_id),
+              member_count = (SELECT count(*) FROM {member} m WHERE m.household_id = {household}.id)""")
+        return cursor.rowcount
 
 
 # A code typed by a user: ASCII letters, digits and . _ / - (what a paper register or another system

@@ -3,6 +3,7 @@
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from households.models import Household, Member, MigrationEpisode
@@ -139,14 +140,16 @@ def test_household_list_api_runs_a_fixed_number_of_queries(world, api_for, djang
     api = api_for(world.staff_a)
     make_household(world.staff_a, world.village_a, others=[("Раҳимова", "Гулнора")])
     # The user's scope is already cached on the user: page (keyset, no count), derived columns,
-    # members, and one access-log row (the answer holds phones).
-    with django_assert_num_queries(4):
+    # members, and one access-log row (the answer holds phones); on PostgreSQL also the planner's
+    # estimate of the user's rows (planned, not run), which says whether to walk the sort's index.
+    queries = 5 if connection.vendor == "postgresql" else 4
+    with django_assert_num_queries(queries):
         api.get("/api/v1/households/")
     for index in range(6):
         household = make_household(world.staff_a, world.village_a, head=(f"Саидов{index}", "Фарҳод"),
                                    others=[("Саидова", "Мадина")])
         send_abroad(world.staff_a, household.head, departure=date(2022, 1, 1 + index))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(queries):
         response = api.get("/api/v1/households/")
     assert len(response.json()["results"]) == 7
 
