@@ -11,7 +11,7 @@ from rest_framework.response import Response
 
 from associations.api import idempotent_response
 from associations.models import Association
-from households.models import Household, Member
+from households.models import Member
 from mha_portal.api import KeysetPagination, ScopedReadOnlyViewSet
 from mha_portal.idempotency import key_from_request
 from mha_portal.scoping import get_visible_or_404
@@ -141,16 +141,6 @@ def _association_and_general_fund(user, pk: int) -> tuple[Association, Fund]:
     return association, services.general_fund(association)
 
 
-def _member_household(association: Association, pk: int) -> Household:
-    """A contribution's payer, looked up among the MHA's member households (the service checks
-    the dates): a missing id, one out of scope and a non-member get the same answer, so none is
-    revealed, and the lookup does not build the user's whole household scope (issue 16)."""
-    payer = Household.objects.filter(pk=pk, memberships__association=association).order_by().first()
-    if payer is None:
-        raise serializers.ValidationError({"payer": _("This household is not a member of the association.")})
-    return payer
-
-
 class ExchangeRateViewSet(ScopedReadOnlyViewSet):
     queryset = ExchangeRate.objects.order_by("-date", "currency")
     serializer_class = ExchangeRateSerializer
@@ -193,10 +183,9 @@ class LedgerEntryViewSet(ScopedReadOnlyViewSet):
         common = {"user": request.user, "fund": fund, "amount": data["amount"], "currency": data["currency"],
                   "entry_date": data["entry_date"], "channel": data["channel"], "idempotency_key": key}
         if data["kind"] == "contribution":
-            payer = _member_household(association, data["payer"])
             migrant = _get(Member, data["migrant"], "migrant", request.user) if data.get("migrant") else None
             return idempotent_response(lambda: (services.contribution_post(
-                association=association, payer=payer, migrant=migrant, note=data["note"], **common),
+                association=association, payer=data["payer"], migrant=migrant, note=data["note"], **common),
                 LedgerEntrySerializer))
         if fund.association_id != association.pk:
             raise serializers.ValidationError({"fund": _("This fund belongs to another association.")})

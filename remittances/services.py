@@ -24,7 +24,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from associations.models import Association, Meeting, Membership
+from associations.models import Association, Meeting
+from households.models import Household
 from mha_portal import idempotency
 from mha_portal.money import normalise_decimal_text
 from mha_portal.scoping import can_write_in_association, scope_for
@@ -206,9 +207,10 @@ def contribution_post(*, user, association: Association, fund: Fund, payer, amou
                       idempotency_key: str | None, device_recorded_at: datetime | None = None) -> LedgerEntry:
     """Record money paid in by a member household; gives the next receipt number of the MHA.
 
-    `amount` may be a Decimal or text as typed ("1 234,50"). A retry with the same key returns
-    the first entry. `device_recorded_at`: when the offline outbox saved it on the phone (the
-    receipt shows it next to the moment it reached the ledger); `entry_date` stays as typed.
+    `amount` may be a Decimal or text as typed ("1 234,50"); `payer` a household or its id (the
+    API's). A retry with the same key returns the first entry. `device_recorded_at`: when the
+    offline outbox saved it on the phone (the receipt shows it next to the moment it reached the
+    ledger); `entry_date` stays as typed.
     """
     _require(may_keep_books(user, association))
     amount, currency = _money(amount, currency)
@@ -223,7 +225,7 @@ def contribution_post(*, user, association: Association, fund: Fund, payer, amou
 
     def create(key: str, fingerprint: str) -> LedgerEntry:
         _check_fund(fund, association)
-        _check_member(association, payer, migrant, entry_date)
+        household = _member_payer(association, payer, migrant, entry_date)
         if channel not in LedgerEntry.Channel.values:
             raise ValidationError({"channel": _("Choose how the money was paid.")})
         if entry_date > timezone.localdate():
@@ -237,24 +239,31 @@ def contribution_post(*, user, association: Association, fund: Fund, payer, amou
             fund=fund, kind=LedgerEntry.Kind.CONTRIBUTION, entry_date=entry_date, amount=Money(amount, currency),
             rate=conversion.rate, rate_date=conversion.rate_date, rate_source=conversion.rate_source,
             eur_rate=conversion.eur_rate, amount_tjs=conversion.tjs, amount_eur=conversion.eur, channel=channel,
-            payer=payer, migrant=migrant, note=note, created_by=user, idempotency_key=key,
+            payer=household, migrant=migrant, note=note, created_by=user, idempotency_key=key,
             idempotency_fingerprint=fingerprint, device_recorded_at=device_recorded_at)
         return _append(book, entry, receipt=True)
 
     return idempotency.run_idempotent(LedgerEntry, key=idempotency_key, content=content, create=create)
 
 
-def _check_member(association: Association, payer, migrant, entry_date: date) -> None:
+def _member_payer(association: Association, payer, migrant, entry_date: date) -> Household:
+    """The paying household (given as a household or its id), read among the association's
+    members on the entry's date: one query that is the lookup and the rule. An id that is missing,
+    out of the user's scope or not a member then gets the same answer, so none is revealed."""
     if payer is None:
         raise ValidationError({"payer": _("Choose the paying household.")}, code="payer_missing")
-    is_member = Membership.objects.filter(association=association, household=payer, joined__lte=entry_date).filter(
-        Q(left__isnull=True) | Q(left__gte=entry_date)).exists()
-    if not is_member:
+    # One filter(): the conditions hold for the same membership.
+    household = Household.objects.filter(
+        Q(pk=payer if isinstance(payer, int) else payer.pk), Q(memberships__association=association),
+        Q(memberships__joined__lte=entry_date),
+        Q(memberships__left__isnull=True) | Q(memberships__left__gte=entry_date)).order_by().first()
+    if household is None:
         raise ValidationError({"payer": _("This household is not a member of the association on that date.")},
                               code="payer_not_member")
-    if migrant is not None and migrant.household_id != payer.pk:
+    if migrant is not None and migrant.household_id != household.pk:
         raise ValidationError({"migrant": _("The migrant must belong to the paying household.")},
                               code="migrant_not_in_household")
+    return household
 
 
 # --- maker–checker: disbursements and grants ------------------------------------------------
