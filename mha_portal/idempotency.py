@@ -25,8 +25,10 @@ from typing import TypeVar
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils.translation import gettext_lazy as _
+
+from mha_portal.prepared import execute_prepared
 
 HEADER = "Idempotency-Key"
 FIELD = "idempotency_key"
@@ -80,13 +82,18 @@ def clean_key(key: str | None) -> str:
 
 def find_previous(model: type[T], key: str, content_hash: str) -> T | None:
     """The row created with this key, or None; IdempotencyConflict if its content differs."""
-    # Two columns first: on almost every call the key is new, and a whole row is not needed.
-    # The key is unique: no ordering (a model's default one would join and sort for nothing).
-    found = model._base_manager.filter(idempotency_key=key).order_by().values_list(
-        "pk", "idempotency_fingerprint")[:1]
-    if not found:
+    # Two columns first: on almost every call the key is new, and a whole row is not needed. A
+    # written statement, planned once per connection: every create runs it, and the ORM took
+    # 0.4 ms to build it where the database answers in 0.05 ms (issue 16).
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, f"mha_key_{model._meta.db_table}", (
+            f"SELECT {quote(model._meta.pk.column)}, idempotency_fingerprint FROM {quote(model._meta.db_table)} "
+            f"WHERE idempotency_key = %(key)s"), {"key": key})
+        found = cursor.fetchone()
+    if found is None:
         return None
-    pk, stored_hash = found[0]
+    pk, stored_hash = found
     if stored_hash != content_hash:
         raise IdempotencyConflict()
     previous = model._base_manager.get(pk=pk)
@@ -240,14 +247,19 @@ def _store(record, response, *, api: bool) -> bool:
             record.body = response.content.decode(response.charset or "utf-8")
         except UnicodeDecodeError:
             return False  # a binary answer (a file) is not replayed; the per-model keys still hold
-    record.save(update_fields=["status_code", "location", "content_type", "body"])
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:  # written, like the claim: it ends every API create
+        execute_prepared(cursor, "mha_idempotency_store", (
+            f"UPDATE {quote(record._meta.db_table)} SET status_code = %(status)s, location = %(location)s, "
+            f"content_type = %(content_type)s, body = %(body)s WHERE id = %(id)s"),
+            {"status": record.status_code, "location": record.location, "content_type": record.content_type,
+             "body": record.body, "id": record.pk})
     return True
 
 
 def _claim(user, key: str, kind: str, fingerprint_: str):
     """The new record of (user, key), or None when the pair is taken. One statement: INSERT … ON
     CONFLICT DO NOTHING waits for a concurrent claim of the same pair to end, then gives way."""
-    from django.db import connection
     from django.utils import timezone
 
     from mha_portal.models import IdempotencyRecord

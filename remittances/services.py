@@ -16,18 +16,18 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import OuterRef, Q, Subquery, Sum, Value
+from django.db import IntegrityError, connection, transaction
+from django.db.models import OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
-from associations.models import Association, Meeting
-from households.models import Household
+from associations.models import Association, Meeting, Membership
 from mha_portal import idempotency
 from mha_portal.money import normalise_decimal_text
+from mha_portal.prepared import execute_prepared
 from mha_portal.scoping import can_write_in_association, scope_for
 from remittances import signals
 from remittances.chain import entry_digest
@@ -225,7 +225,7 @@ def contribution_post(*, user, association: Association, fund: Fund, payer, amou
 
     def create(key: str, fingerprint: str) -> LedgerEntry:
         _check_fund(fund, association)
-        household = _member_payer(association, payer, migrant, entry_date)
+        payer_id = _member_payer(association, payer, migrant, entry_date)
         if channel not in LedgerEntry.Channel.values:
             raise ValidationError({"channel": _("Choose how the money was paid.")})
         if entry_date > timezone.localdate():
@@ -239,31 +239,37 @@ def contribution_post(*, user, association: Association, fund: Fund, payer, amou
             fund=fund, kind=LedgerEntry.Kind.CONTRIBUTION, entry_date=entry_date, amount=Money(amount, currency),
             rate=conversion.rate, rate_date=conversion.rate_date, rate_source=conversion.rate_source,
             eur_rate=conversion.eur_rate, amount_tjs=conversion.tjs, amount_eur=conversion.eur, channel=channel,
-            payer=household, migrant=migrant, note=note, created_by=user, idempotency_key=key,
+            payer_id=payer_id, migrant=migrant, note=note, created_by=user, idempotency_key=key,
             idempotency_fingerprint=fingerprint, device_recorded_at=device_recorded_at)
         return _append(book, entry, receipt=True)
 
     return idempotency.run_idempotent(LedgerEntry, key=idempotency_key, content=content, create=create)
 
 
-def _member_payer(association: Association, payer, migrant, entry_date: date) -> Household:
-    """The paying household (given as a household or its id), read among the association's
-    members on the entry's date: one query that is the lookup and the rule. An id that is missing,
-    out of the user's scope or not a member then gets the same answer, so none is revealed."""
+def _member_payer(association: Association, payer, migrant, entry_date: date) -> int:
+    """The paying household's id (given a household or its id), if it is a member of the
+    association on the entry's date. An id that is missing, out of the user's scope or not a
+    member then gets the same answer, so none is revealed.
+
+    One written statement, planned once per connection: every posting runs it, and the ORM took
+    0.65 ms to build it where PostgreSQL takes 0.05 ms to answer (issue 16)."""
     if payer is None:
         raise ValidationError({"payer": _("Choose the paying household.")}, code="payer_missing")
-    # One filter(): the conditions hold for the same membership.
-    household = Household.objects.filter(
-        Q(pk=payer if isinstance(payer, int) else payer.pk), Q(memberships__association=association),
-        Q(memberships__joined__lte=entry_date),
-        Q(memberships__left__isnull=True) | Q(memberships__left__gte=entry_date)).order_by().first()
-    if household is None:
-        raise ValidationError({"payer": _("This household is not a member of the association on that date.")},
-                              code="payer_not_member")
-    if migrant is not None and migrant.household_id != household.pk:
+    payer_id = payer if isinstance(payer, int) else payer.pk
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        execute_prepared(cursor, "mha_member_on", (
+            f"SELECT 1 FROM {quote(Membership._meta.db_table)} WHERE association_id = %(association)s "
+            f"AND household_id = %(household)s AND joined <= %(day)s "
+            f"AND ({quote('left')} IS NULL OR {quote('left')} >= %(day)s)"),
+            {"association": association.pk, "household": payer_id, "day": entry_date})
+        if cursor.fetchone() is None:
+            raise ValidationError({"payer": _("This household is not a member of the association on that date.")},
+                                  code="payer_not_member")
+    if migrant is not None and migrant.household_id != payer_id:
         raise ValidationError({"migrant": _("The migrant must belong to the paying household.")},
                               code="migrant_not_in_household")
-    return household
+    return payer_id
 
 
 # --- maker–checker: disbursements and grants ------------------------------------------------
