@@ -85,13 +85,17 @@ def rate_on(currency: str, on: date) -> Rate:
 
 def rates_on(currencies: list[str], on: date) -> dict[str, Rate]:
     """`rate_on` for several currencies in one query (a posting needs its currency's and the euro's)."""
-    found: dict[str, Rate] = {}
-    # The window's rows as plain tuples: with a rate every day, a posting reads 16 of them, and
-    # making model instances of them was a tenth of a posting's time (issue 16).
-    for row in (ExchangeRate.objects.filter(currency__in=currencies, status=ExchangeRate.Status.APPROVED,
-                                            date__lte=on, date__gte=on - timedelta(days=RATE_WINDOW_DAYS))
-                .order_by("-date").values_list("currency", "date", "rate", "source")):
-        found.setdefault(row[0], Rate(*row))
+    # Each currency's latest approved rate in the window, in a query written out and read through
+    # the model (its fields converted as on any database): every posting runs it, and the ORM
+    # built it in twice the time the database answered (issue 16).
+    table, window = ExchangeRate._meta.db_table, on - timedelta(days=RATE_WINDOW_DAYS)
+    approved = ExchangeRate.Status.APPROVED
+    rows = ExchangeRate.objects.raw(
+        f"SELECT id, currency, date, rate, source FROM {table} e WHERE status = %s "
+        f"AND currency IN ({', '.join(['%s'] * len(currencies))}) AND date = (SELECT MAX(date) FROM {table} "
+        f"WHERE currency = e.currency AND status = %s AND date <= %s AND date >= %s)",
+        [approved, *currencies, approved, on, window])
+    found = {row.currency: Rate(row.currency, row.date, row.rate, row.source) for row in rows}
     for currency in currencies:
         if currency not in found:
             raise ValidationError(

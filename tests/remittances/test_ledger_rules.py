@@ -59,6 +59,26 @@ def test_rate_from_up_to_seven_days_earlier_is_used(world):
     assert entry.rate_date == TODAY() - timedelta(days=7)
 
 
+def test_each_currency_takes_its_latest_approved_rate_of_the_window(world):
+    """A newer rate awaiting its second officer, or refused, does not count; each currency has
+    its own latest day (the euro's here is older than the rouble's)."""
+    today = TODAY()
+    ExchangeRate.objects.bulk_create([
+        ExchangeRate(currency="RUB", date=today - timedelta(days=5), rate=Decimal("0.170")),
+        ExchangeRate(currency="RUB", date=today - timedelta(days=3), rate=Decimal("0.172")),
+        ExchangeRate(currency="RUB", date=today - timedelta(days=1), rate=Decimal("0.199"), source="manual",
+                     status=ExchangeRate.Status.PENDING),
+        ExchangeRate(currency="RUB", date=today, rate=Decimal("0.250"), status=ExchangeRate.Status.REJECTED),
+        ExchangeRate(currency="EUR", date=today - timedelta(days=6), rate=Decimal("12.50")),
+        ExchangeRate(currency="EUR", date=today - timedelta(days=9), rate=Decimal("11.00")),
+    ])
+    payer = make_household(world.village_a, member_of=world.association_a)
+    entry = contribute(world.treasurer_a, world.association_a, payer, "1000", "RUB")
+    assert (entry.rate, entry.rate_date) == (Decimal("0.172"), today - timedelta(days=3))
+    assert entry.eur_rate == Decimal("12.50") and entry.amount_tjs == Decimal("172.00")
+    assert entry.amount_eur == Decimal("13.76")
+
+
 def test_missing_rate_is_refused_naming_the_currency(world):
     make_rates(days=1, until=TODAY() - timedelta(days=8))
     payer = make_household(world.village_a, member_of=world.association_a)
