@@ -65,7 +65,7 @@ def test_each_currency_takes_its_latest_approved_rate_of_the_window(world):
     today = TODAY()
     ExchangeRate.objects.bulk_create([
         ExchangeRate(currency="RUB", date=today - timedelta(days=5), rate=Decimal("0.170")),
-        ExchangeRate(currency="RUB", date=today - timedelta(days=3), rate=Decimal("0.172")),
+        ExchangeRate(currency="RUB", date=today - timedelta(days=3), rate=Decimal("0.172345")),
         ExchangeRate(currency="RUB", date=today - timedelta(days=1), rate=Decimal("0.199"), source="manual",
                      status=ExchangeRate.Status.PENDING),
         ExchangeRate(currency="RUB", date=today, rate=Decimal("0.250"), status=ExchangeRate.Status.REJECTED),
@@ -74,9 +74,10 @@ def test_each_currency_takes_its_latest_approved_rate_of_the_window(world):
     ])
     payer = make_household(world.village_a, member_of=world.association_a)
     entry = contribute(world.treasurer_a, world.association_a, payer, "1000", "RUB")
-    assert (entry.rate, entry.rate_date) == (Decimal("0.172"), today - timedelta(days=3))
-    assert entry.eur_rate == Decimal("12.50") and entry.amount_tjs == Decimal("172.00")
-    assert entry.amount_eur == Decimal("13.76")
+    # All six decimals of the rate, on SQLite (which keeps a float) as on PostgreSQL.
+    assert (entry.rate, entry.rate_date) == (Decimal("0.172345"), today - timedelta(days=3))
+    assert entry.eur_rate == Decimal("12.50") and entry.amount_tjs == Decimal("172.35")
+    assert entry.amount_eur == Decimal("13.79")
 
 
 def test_missing_rate_is_refused_naming_the_currency(world):
