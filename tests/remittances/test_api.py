@@ -206,11 +206,11 @@ def test_a_contribution_through_the_api_costs_a_fixed_number_of_queries(world, p
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=world.treasurer_a).key}")
     api.post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=new_key())  # the book exists
     key = new_key()
-    # token, BEGIN, claim, scope, the MHA with its general fund, key, savepoint, the payer among
-    # the MHA's members on the date, the rates (its currency's and the euro's), book lock, entry
-    # (a duplicate key meets the unique index), jamoat lock, day total, book, release, stored
-    # answer, COMMIT
-    with django_assert_num_queries(17):
+    # token, BEGIN, claim, scope, the treasurer's MHA and its general fund (by id: theirs), key,
+    # savepoint, the payer among the MHA's members on the date, the rates (its currency's and the
+    # euro's), book lock, entry (a duplicate key meets the unique index), jamoat lock, day total,
+    # book, release, stored answer, COMMIT
+    with django_assert_num_queries(18):
         first = api.post(URL, _body(world, payer), format="json", HTTP_IDEMPOTENCY_KEY=key)
     assert first.status_code == 201, first.json()
     with django_assert_num_queries(5):  # token, BEGIN, claim (taken), the stored answer, COMMIT
