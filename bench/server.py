@@ -82,6 +82,7 @@ def _prepare(scale: str) -> dict:
         "households": "/households/",
         "household search (Latin)": "/households/?q=Rahimov",
         "household search (Cyrillic)": "/households/?q=%D0%A0%D0%B0%D2%B3%D0%B8%D0%BC%D0%BE%D0%B2",
+        "household search (a code)": f"/households/?q={household.code}",
         "households by head": "/households/?sort=head",
         "households by village": "/households/?sort=village",
         "households, largest first": "/households/?sort=-size",

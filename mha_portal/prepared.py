@@ -24,7 +24,7 @@ def execute_prepared(cursor, name: str, sql: str, params: dict) -> None:
     """Run `sql` (with `%(name)s` parameters) on `cursor`, prepared as `name` on PostgreSQL.
 
     `name` must be unique to this `sql` in the whole project: the statement prepared first under
-    a name is the one a connection runs."""
+    a name is the one a connection runs. `sql` holds no literal `%` (it is prepared as written)."""
     if connection.vendor != "postgresql":
         cursor.execute(sql, params)
         return
