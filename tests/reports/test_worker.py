@@ -136,12 +136,15 @@ def test_worker_retries_a_dropped_database_connection_with_backoff(world, progra
     settings.REPORT_RETRY_SECONDS = 1  # (10 in production)
     _purge_queue()
     job_id = api_for(world.officer).post("/api/v1/reports/", QUARTER, format="json").json()["id"]
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING", shutdown_timeout=30):
-        with programme_table_locked() as other:
-            _wait_for(job_id, {"running"})
-            with other.cursor() as cursor:  # the database drops the worker's connection mid-job
-                cursor.execute("SELECT pg_terminate_backend(%s)", [_backend_waiting_for_the_lock(other)])
-            released = _wait_for(job_id, {"queued"})
-            assert "Temporary problem while building the report" in released.error
+    # The table is locked before the worker starts: a worker that started first could read the
+    # programme before the lock and build the whole report without ever waiting.
+    with programme_table_locked() as other, start_worker(app, pool="solo", perform_ping_check=False,
+                                                           loglevel="WARNING", shutdown_timeout=30):
+        _wait_for(job_id, {"running"})
+        with other.cursor() as cursor:  # the database drops the worker's connection mid-job
+            cursor.execute("SELECT pg_terminate_backend(%s)", [_backend_waiting_for_the_lock(other)])
+        released = _wait_for(job_id, {"queued"})
+        assert "Temporary problem while building the report" in released.error
+        other.rollback()  # the lock is released
         job = _wait_for(job_id, {"done", "failed"})  # retried after the backoff
     assert (job.status, job.attempts, job.error) == (ReportJob.Status.DONE, 2, "")
