@@ -4,6 +4,7 @@ import io
 from datetime import date
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -89,8 +90,9 @@ def test_list_page_runs_a_fixed_number_of_queries(world, client_for, django_asse
     client = client_for(world.staff_a)
     make_household(world.staff_a, world.village_a)
     client.get(reverse("households:list"))  # warm the session
-    # 6, one access-log row, the programmes of the user's jamoats, the search's estimated matches
-    with django_assert_num_queries(9) as first:
+    # 6, one access-log row, the programmes of the user's jamoats, and on PostgreSQL the search's
+    # estimated matches (SQLite databases are one centre's: no estimate)
+    with django_assert_num_queries(9 if connection.vendor == "postgresql" else 8) as first:
         client.get(reverse("households:list"), {"q": "Rahimov"})
     for index in range(8):
         household = make_household(world.staff_a, world.village_a, head=("Раҳимов", f"Алӣ{index}"),
