@@ -2,7 +2,7 @@
 through the same selectors and services."""
 
 from django.db import connection
-from django.db.models import F, Prefetch
+from django.db.models import Prefetch
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -34,7 +34,7 @@ from households.services import (
     member_create,
     member_update,
 )
-from mha_portal.api import BY_ID, KeysetPagination, ScopedModelViewSet, _AnyOf
+from mha_portal.api import BY_ID, KeysetPagination, ScopedModelViewSet, read_by_id
 from mha_portal.inputs import parse_id
 from mha_portal.scoping import get_editable_or_404, get_visible_or_404
 from privacy.audit import LogSensitiveReadsMixin
@@ -236,7 +236,7 @@ class HouseholdViewSet(LogSensitiveReadsMixin, ScopedModelViewSet):
             households = household_rows(user=self.request.user, filters=filters)
             if (connection.vendor == "postgresql" and self.cursor_ordering() not in BY_ID
                     and not walks_index(households, filters)):
-                households = households.filter(_AnyOf(F("pk"), households.order_by().values("pk")))
+                households = read_by_id(households)
         else:
             households = household_list(user=self.request.user, filters=filters)
         return households.prefetch_related(Prefetch("members", queryset=members))

@@ -192,6 +192,13 @@ class _AnyOf(Lookup):
         return f"{lhs} = ANY(ARRAY{rhs})", [*lhs_params, *rhs_params]
 
 
+def read_by_id(queryset, ids=None):
+    """The rows of `queryset` whose ids `ids` (a subquery; by default the queryset's own) gives,
+    read first through the indexes those ids come from, then probed by primary key: for a page
+    that PostgreSQL should sort rather than find by walking an index past other users' rows."""
+    return queryset.filter(_AnyOf(F("pk"), queryset.order_by().values("pk") if ids is None else ids))
+
+
 def _read_by_id_when_few(queryset, user, *, ids, officer_ids=None):
     """The page of a user who sees a few MHAs or jamoats, read by id.
 
@@ -215,4 +222,4 @@ def _read_by_id_when_few(queryset, user, *, ids, officer_ids=None):
     if scope.is_officer or scope.is_coordinator:
         page_ids = officer_ids() if officer_ids is not None else None
         return queryset if page_ids is None else queryset.filter(pk__in_ids=page_ids)
-    return queryset.filter(_AnyOf(F("pk"), ids))
+    return read_by_id(queryset, ids)

@@ -14,6 +14,7 @@ server connection: deploy without one, or in session mode.
 """
 
 import re
+from functools import cache
 
 from django.db import connection
 
@@ -28,7 +29,7 @@ def execute_prepared(cursor, name: str, sql: str, params: dict) -> None:
     if connection.vendor != "postgresql":
         cursor.execute(sql, params)
         return
-    order = list(dict.fromkeys(_NAMED.findall(sql)))
+    positional, execute = _prepared_forms(name, sql)
     raw = connection.connection
     prepared = getattr(connection, "_mha_prepared", None)
     if prepared is None or prepared[0] is not raw:
@@ -36,9 +37,16 @@ def execute_prepared(cursor, name: str, sql: str, params: dict) -> None:
     if name not in prepared[1]:
         # On the driver's own cursor: preparing is not one of the request's queries (the tests
         # that count a page's queries count the same whichever test used the connection first).
-        positional = _NAMED.sub(lambda match: f"${order.index(match[1]) + 1}", sql)
         with connection.wrap_database_errors, raw.cursor() as raw_cursor:
             raw_cursor.execute(f"PREPARE {name} AS {positional}")
         prepared[1].add(name)
-    placeholders = ", ".join(f"%({key})s" for key in order)
-    cursor.execute(f"EXECUTE {name}({placeholders})", params)
+    cursor.execute(execute, params)
+
+
+@cache
+def _prepared_forms(name: str, sql: str) -> tuple[str, str]:
+    """The statement to prepare (`$1`, `$2`… for the named parameters) and the EXECUTE that runs
+    it with them, worked out once per statement rather than on every call."""
+    order = list(dict.fromkeys(_NAMED.findall(sql)))
+    positional = _NAMED.sub(lambda match: f"${order.index(match[1]) + 1}", sql)
+    return positional, f"EXECUTE {name}({', '.join(f'%({key})s' for key in order)})"
